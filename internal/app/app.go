@@ -1,0 +1,327 @@
+// Package app is the composition root: it builds the command tree, wires
+// dependencies into the Factory, handles signals, and turns errors into one
+// clear line, a hint and an exit code.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/connection"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/version"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
+)
+
+// Build metadata, set by the linker (-ldflags "-X ...").
+var (
+	buildVersion = "dev"
+	buildCommit  = ""
+	buildDate    = ""
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitAuth        = 4
+	ExitInterrupted = 130
+)
+
+// globalOptions are the persistent flags of the root command.
+type globalOptions struct {
+	Context     string
+	Endpoint    string
+	Fingerprint string
+	CAFile      string
+	Insecure    bool
+	TokenID     string
+	Username    string
+	SecretFile  string
+	OTP         string
+	Timeout     time.Duration
+	Output      string
+	JQ          string
+	NoColor     bool
+	Debug       bool
+	LogLevel    string
+	Demo        bool
+}
+
+// Main runs the program with the process's arguments and streams.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, os.Args[1:], iostreams.System(), osEnv)
+}
+
+// Run executes one command line; tests call it with iostreams.Test().
+func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) int {
+	g := &globalOptions{}
+	f := newFactory(ios, g, env)
+	root := NewRootCmd(f, g)
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	return handleError(ios, cmd, err, ctx)
+}
+
+func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx context.Context) int {
+	if errors.Is(err, cmdutil.ErrSilent) {
+		return ExitError
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		fmt.Fprintln(ios.ErrOut, "Interrupted.")
+		return ExitInterrupted
+	}
+	d := diag.FromError(err)
+	diag.Render(ios.ErrOut, d, ios.ColorEnabled())
+	var flagErr *cmdutil.FlagError
+	var exitErr *cmdutil.ExitError
+	var nf *inventory.NotFoundError
+	var amb *inventory.AmbiguousError
+	var selErr *inventory.SelectorError
+	var sortErr *inventory.SortFieldError
+	switch {
+	case errors.As(err, &exitErr):
+		return exitErr.Code
+	case errors.As(err, &flagErr):
+		if cmd != nil && d.Hint == "" {
+			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+		return ExitUsage
+	case errors.As(err, &nf), errors.As(err, &amb), errors.As(err, &selErr), errors.As(err, &sortErr):
+		return ExitUsage
+	case errors.Is(err, pve.ErrUnauthorized), errors.Is(err, pve.ErrForbidden):
+		return ExitAuth
+	}
+	return ExitError
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(f *cmdutil.Factory, g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "proxmox-mpc",
+		Short: "Turn a Proxmox VE cluster into code and back",
+		Long: "proxmox-mpc reads a Proxmox VE cluster, shows what runs where, and (in later releases)\n" +
+			"turns it into Terraform and Ansible code.\n\n" +
+			"Connect with the bpg provider's variables (PROXMOX_VE_ENDPOINT, PROXMOX_VE_API_TOKEN),\n" +
+			"a named context, or try everything on the built-in simulator with --demo.",
+		Example: "  proxmox-mpc --demo get vms\n" +
+			"  proxmox-mpc sim --listen 127.0.0.1:8006 &\n" +
+			"  proxmox-mpc test-connection --fingerprint AA:BB:...",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       f.Build.Version,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			return &UnknownCommandError{Name: args[0], Suggestions: cmd.SuggestionsFor(args[0])}
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if g.NoColor {
+				f.IOStreams.SetColorEnabled(false)
+			}
+			if g.LogLevel != "" {
+				if _, ok := observe.ParseLevel(g.LogLevel); !ok {
+					return cmdutil.FlagErrorf("invalid --log-level %q: use debug, info, warn or error", g.LogLevel)
+				}
+			}
+			return f.Output().Validate()
+		},
+	}
+	root.SetVersionTemplate("proxmox-mpc version {{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Context, "context", "", "named context from the user config to connect with")
+	pf.StringVar(&g.Endpoint, "endpoint", "", "Proxmox VE API URL, e.g. https://pve1:8006 (env PROXMOX_VE_ENDPOINT)")
+	pf.StringVar(&g.Fingerprint, "fingerprint", "", "pin the server certificate by its SHA-256 fingerprint (AA:BB:..., as the PVE GUI shows it)")
+	pf.StringVar(&g.CAFile, "ca-file", "", "PEM file of CA certificates to trust")
+	pf.BoolVar(&g.Insecure, "insecure", false, "skip TLS certificate verification (env PROXMOX_VE_INSECURE; prefer --fingerprint)")
+	pf.StringVar(&g.TokenID, "token-id", "", "API token id USER@REALM!TOKENID; its secret comes from --secret-file")
+	pf.StringVar(&g.Username, "username", "", "user for ticket login, e.g. root@pam; the password comes from --secret-file or PROXMOX_VE_PASSWORD")
+	pf.StringVar(&g.SecretFile, "secret-file", "", "file (mode 0600) holding the token secret or password")
+	pf.StringVar(&g.OTP, "otp", "", "one-time TOTP code for ticket login with two-factor auth")
+	pf.DurationVar(&g.Timeout, "timeout", defaultTimeout, "timeout of each API request")
+	pf.StringVarP(&g.Output, "output", "o", "", "output format: table, wide, json or yaml")
+	pf.StringVar(&g.JQ, "jq", "", "filter JSON output with a jq expression (implies -o json)")
+	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
+	pf.BoolVar(&g.Debug, "debug", false, "log every API call (method, path, status, latency) to stderr")
+	pf.StringVar(&g.LogLevel, "log-level", "", "stderr log level: debug, info, warn (default) or error")
+	pf.BoolVar(&g.Demo, "demo", false, "run against the built-in simulated homelab cluster (no server needed)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "wide", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("context", completeContexts(f, g))
+
+	root.AddCommand(
+		version.NewCmdVersion(f, nil),
+		connection.NewCmdTestConnection(f, nil),
+		get.NewCmdListNodes(f),
+		get.NewCmdGet(f, nil),
+		describe.NewCmdDescribe(f, nil),
+		simcmd.NewCmdSim(f, nil),
+	)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = "Generate the autocompletion script for bash, zsh or fish (completes commands, flags, guest and node names)"
+		}
+	}
+	return root
+}
+
+// UnknownCommandError is a command name the tree does not have.
+type UnknownCommandError struct {
+	Name        string
+	Suggestions []string
+}
+
+func (e *UnknownCommandError) Error() string { return fmt.Sprintf("unknown command %q", e.Name) }
+
+// Hint offers close commands.
+func (e *UnknownCommandError) Hint() string {
+	if len(e.Suggestions) > 0 {
+		return "did you mean " + strings.Join(e.Suggestions, " or ") + "?"
+	}
+	return "run `proxmox-mpc --help` to see the commands"
+}
+
+// Unwrap makes it a usage error.
+func (e *UnknownCommandError) Unwrap() error { return &cmdutil.FlagError{Err: errors.New(e.Error())} }
+
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	var names []string
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) { names = append(names, "--"+fl.Name) })
+	if name, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
+		if s := inventory.Suggest(name, names); len(s) > 0 {
+			return &cmdutil.FlagError{Err: fmt.Errorf("%s (did you mean %s?)", msg, strings.Join(s, " or "))}
+		}
+	}
+	return &cmdutil.FlagError{Err: err}
+}
+
+func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) *cmdutil.Factory {
+	f := &cmdutil.Factory{
+		IOStreams: ios,
+		Build:     buildInfo(),
+		Now:       time.Now,
+	}
+	f.Logger = sync.OnceValue(func() *slog.Logger { return newLogger(ios.ErrOut, g) })
+	f.Output = func() cmdutil.OutputOptions { return cmdutil.OutputOptions{Format: g.Output, JQ: g.JQ} }
+	var (
+		mu  sync.Mutex
+		svc *inventory.Service
+	)
+	f.Inventory = func(ctx context.Context) (*inventory.Service, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if svc != nil {
+			return svc, nil
+		}
+		client, err := newClient(ios, g, env, f.Logger())
+		if err != nil {
+			return nil, err
+		}
+		svc = inventory.New(client, f.Logger().With(observe.KeySubsys, "inventory"))
+		return svc, nil
+	}
+	return f
+}
+
+func newLogger(w io.Writer, g *globalOptions) *slog.Logger {
+	level := slog.LevelWarn
+	if g.Debug {
+		level = slog.LevelDebug
+	}
+	if l, ok := observe.ParseLevel(g.LogLevel); ok && g.LogLevel != "" {
+		level = l
+	}
+	return observe.NewLogger(w, observe.Options{Level: level})
+}
+
+// demoEndpoint names the in-process simulator in output.
+const demoEndpoint = "https://demo.pve.invalid:8006"
+
+func newClient(ios *iostreams.IOStreams, g *globalOptions, env Env, log *slog.Logger) (*pve.Client, error) {
+	if g.Demo {
+		sim, err := pvesim.New(pvesim.Options{Scenario: "homelab", Logger: log.With(observe.KeySubsys, "pvesim")})
+		if err != nil {
+			return nil, fmt.Errorf("start demo simulator: %w", err)
+		}
+		return pve.New(pve.Config{
+			Endpoint:  demoEndpoint,
+			APIToken:  pvesim.DefaultToken,
+			Transport: sim.RoundTripper(),
+			Timeout:   g.Timeout,
+			Logger:    log.With(observe.KeySubsys, "pve"),
+		})
+	}
+	cs, err := resolveConnection(g, env)
+	if err != nil {
+		return nil, err
+	}
+	cs.Config.Logger = log.With(observe.KeySubsys, "pve")
+	cs.Config.UserAgent = "proxmox-mpc/" + buildVersion
+	if cs.Config.Insecure && cs.Config.Fingerprint == "" {
+		cs := ios.ColorScheme()
+		fmt.Fprintf(ios.ErrOut, "%s TLS certificate verification is off (--insecure); pin the certificate with --fingerprint instead\n", cs.Yellow("Warning:"))
+	}
+	return pve.New(cs.Config)
+}
+
+func buildInfo() cmdutil.BuildInfo {
+	b := cmdutil.BuildInfo{Version: buildVersion, Commit: buildCommit, Date: buildDate, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if b.Commit == "" {
+		if info, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range info.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					if len(s.Value) > 12 {
+						b.Commit = s.Value[:12]
+					} else {
+						b.Commit = s.Value
+					}
+				case "vcs.time":
+					b.Date = s.Value
+				case "vcs.modified":
+					if s.Value == "true" && b.Commit != "" {
+						b.Commit += "-dirty"
+					}
+				}
+			}
+		}
+	}
+	return b
+}
