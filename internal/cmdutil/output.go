@@ -274,23 +274,26 @@ func writeTable[T any](w *bufio.Writer, ios *iostreams.IOStreams, wide bool, row
 	for j, h := range headers {
 		headerWidths[j] = DisplayWidth(h)
 	}
+	var buf []byte
 	writeRow := func(line []string, cw []int, color bool) {
+		buf = buf[:0]
 		for j, v := range line {
 			pad := widths[j] - cw[j]
-			last := j == len(line)-1
 			if cols[j].RightAlign {
-				writeSpaces(w, pad)
+				buf = appendSpaces(buf, pad)
 				pad = 0
 			}
-			if color && cols[j].Color != nil && cs.Enabled() {
+			if color && cols[j].Color != nil && cs.Enabled() && v != "" {
 				v = cols[j].Color(cs, v)
 			}
-			_, _ = w.WriteString(v)
-			if !last {
-				writeSpaces(w, pad+2)
+			buf = append(buf, v...)
+			if j < len(line)-1 {
+				buf = appendSpaces(buf, pad+2)
 			}
 		}
-		_ = w.WriteByte('\n')
+		buf = bytes.TrimRight(buf, " ")
+		buf = append(buf, '\n')
+		_, _ = w.Write(buf)
 	}
 	writeRow(headers, headerWidths, false)
 	for i, line := range cells {
@@ -299,13 +302,11 @@ func writeTable[T any](w *bufio.Writer, ios *iostreams.IOStreams, wide bool, row
 	return nil
 }
 
-func writeSpaces(w *bufio.Writer, n int) {
-	const spaces = "                                "
-	for n > 0 {
-		k := min(n, len(spaces))
-		_, _ = w.WriteString(spaces[:k])
-		n -= k
+func appendSpaces(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		b = append(b, ' ')
 	}
+	return b
 }
 
 // writeYAML converts JSON to YAML, keeping object keys in their JSON order
@@ -397,10 +398,24 @@ func jsonToNode(dec *json.Decoder) (*yaml.Node, error) {
 
 func strNode(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if strings.Contains(s, "\n") {
+	switch {
+	case strings.Contains(s, "\n"):
 		n.Style = yaml.LiteralStyle
+	case yaml11Special(s):
+		// yaml.v3 (YAML 1.2) leaves these plain, but YAML 1.1 readers
+		// (PyYAML, Ansible) would turn them into booleans or null.
+		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
+}
+
+// yaml11Special reports whether s is a YAML 1.1 boolean or null literal.
+func yaml11Special(s string) bool {
+	switch strings.ToLower(s) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
+		return true
+	}
+	return false
 }
 
 // runJQ compiles expr and writes each result of running it over the JSON

@@ -209,14 +209,41 @@ func TestPrintListColorKeepsAlignment(t *testing.T) {
 	if diff := cmp.Diff(plain, ansiRE.ReplaceAllString(colored, "")); diff != "" {
 		t.Errorf("colour changes layout (-plain +stripped):\n%s", diff)
 	}
-	// Every line's columns start at the same display offsets as the header.
-	lines := strings.Split(strings.TrimSuffix(plain, "\n"), "\n")
-	headerStarts := columnStarts(lines[0])
+}
+
+func TestPrintListLeftColumnsAligned(t *testing.T) {
+	t.Parallel()
+	var left []Column[guestRow]
+	for _, c := range guestColumns() {
+		if !c.RightAlign {
+			left = append(left, c)
+		}
+	}
+	ios, _, out, _ := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	if err := PrintList(ios, OutputOptions{Format: "wide"}, sampleRows(), left); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("got %d lines, want header + 3:\n%s", len(lines), out.String())
+	}
+	starts := columnStarts(lines[0])
+	if len(starts) != len(left) {
+		t.Fatalf("header %q has %d columns, want %d", lines[0], len(starts), len(left))
+	}
 	for _, l := range lines[1:] {
-		for _, s := range headerStarts[1:] {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("line %q has trailing spaces", l)
+		}
+		for _, s := range starts[1:] {
+			if DisplayWidth(l) <= s {
+				continue // empty trailing cell
+			}
 			prefix := displayPrefix(l, s)
-			if !strings.HasSuffix(prefix, "  ") && !strings.HasSuffix(prefix, " ") {
-				t.Errorf("line %q: column at %d not preceded by a gap (%q)", l, s, prefix)
+			rest := l[len(prefix):]
+			if DisplayWidth(prefix) != s || !strings.HasSuffix(prefix, "  ") || strings.HasPrefix(rest, " ") {
+				t.Errorf("line %q: no column start at cell %d (prefix %q)", l, s, prefix)
 			}
 		}
 	}

@@ -844,3 +844,20 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	res.Request = r
 	return res, nil
 }
+
+func TestTLSErrorThroughLogin(t *testing.T) {
+	t.Parallel()
+	s := newStub(t)
+	other := strings.Repeat("01:", 31) + "01"
+	c := s.client(func(c *Config) {
+		c.APIToken, c.Username, c.Password, c.Fingerprint = "", "root@pam", "s3cret", other
+	})
+	err := c.Login(context.Background())
+	var te *TLSError
+	if !errors.As(err, &te) || te.Got != s.fingerprint() || te.Want != other {
+		t.Fatalf("err = %T %v, want a pin-mismatch *TLSError", err, err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Error("error leaks the password")
+	}
+}

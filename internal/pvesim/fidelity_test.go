@@ -363,15 +363,6 @@ var knownGaps = map[string]knownGap{
 		violations: []string{"data: expected integer, got string"},
 		reason:     "as above: nextid is a string on the wire",
 	},
-	"POST /nodes/{node}/lxc/{vmid}/template": {
-		violations: []string{"data: expected null, got string"},
-		reason:     "pvesim answers a vztemplate UPID; PVE 9.1's schema (and pve-container) return null",
-	},
-	"GET /nodes/{node}/storage/{storage}/content/{volume}": {
-		status: http.StatusNotImplemented,
-		reason: "pvesim routes on the decoded URL path, so a volume ID escaped as clients send it (local:iso%2Fx.iso) " +
-			"splits into two segments and matches no route",
-	},
 }
 
 var (

@@ -1113,11 +1113,7 @@ func (s *Sim) hTemplate(c *call, kind string) (any, error) {
 		return nil, errf("you can't convert a %s to template if it's running", map[string]string{kindQemu: "VM", kindLXC: "CT"}[kind])
 	}
 	vmid := g.vmid
-	t := s.startTask(c.now, g.node, taskType(kind, "qmtemplate", "vztemplate"), strconv.Itoa(vmid), c.caller.id(), func(time.Time) string {
-		g, ok := s.c.guests[vmid]
-		if !ok {
-			return "guest vanished"
-		}
+	convert := func(g *guest) {
 		conf := copyConf(g.conf)
 		for k, v := range conf {
 			if isDiskKey(k) && !strings.Contains(v, "media=cdrom") {
@@ -1127,6 +1123,18 @@ func (s *Sim) hTemplate(c *call, kind string) (any, error) {
 		conf["template"] = "1"
 		g.conf = conf
 		g.changed()
+	}
+	if kind == kindLXC {
+		// pve-container converts synchronously and returns null (schema: returns null)
+		convert(g)
+		return nil, nil
+	}
+	t := s.startTask(c.now, g.node, "qmtemplate", strconv.Itoa(vmid), c.caller.id(), func(time.Time) string {
+		g, ok := s.c.guests[vmid]
+		if !ok {
+			return "guest vanished"
+		}
+		convert(g)
 		return ""
 	})
 	return t.upid, nil

@@ -35,6 +35,7 @@ type cluster struct {
 	rng          *rand.Rand // MACs, UUIDs for new guests
 	taskRNG      *rand.Rand
 	taskFailRate float64
+	demoKeys     string              // URL-encoded demo ssh key, as PVE stores sshkeys
 	volumes      map[string][]volume // "node/storage" or "/storage" (shared) → static content (iso, vztmpl, backup)
 }
 
@@ -102,7 +103,7 @@ type guest struct {
 	snaps      []*snapshot
 	parent     string // current snapshot parent
 	pool       string
-	ha         string // HA state ("started"), "" when not HA-managed
+	ha         string                 // HA state ("started"), "" when not HA-managed
 	digest     atomic.Pointer[string] // cache, nil = recompute; written under the read lock too
 
 	// derived from conf by refresh

@@ -1,6 +1,9 @@
 package pvesim
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 type handlerFunc func(c *call) (any, error)
 
@@ -18,6 +21,13 @@ type route struct {
 // matched the path for another method.
 func (s *Sim) match(method, path string) (*route, map[string]string, bool) {
 	segs := splitPath(path)
+	for i, seg := range segs {
+		// the path arrives escaped so that a volume ID such as
+		// local:iso%2Fx.iso stays one segment
+		if u, err := url.PathUnescape(seg); err == nil {
+			segs[i] = u
+		}
+	}
 	pathKnown := false
 	for _, rt := range s.routes {
 		if len(rt.segs) != len(segs) {

@@ -31,6 +31,7 @@ func newCluster(name string, seed int64) *cluster {
 		tasks:      map[string]*task{},
 		volumes:    map[string][]volume{},
 		rng:        rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
+		demoKeys:   pveEscape(sshKeyDemo + "\n"),
 	}
 }
 
@@ -164,7 +165,7 @@ func (c *cluster) makeQemu(sp qemuSpec, ctime int64) *guest {
 		}
 		conf["ipconfig0"] = ip
 		conf["ciuser"] = "admin"
-		conf["sshkeys"] = pveEscape(sshKeyDemo + "\n")
+		conf["sshkeys"] = c.demoKeys
 		conf["nameserver"] = "192.168.1.1"
 		conf["searchdomain"] = "home.arpa"
 		boot += ";ide2"

@@ -94,7 +94,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.injectFaults(w, r) {
 		return
 	}
-	rel, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
+	rel, ok := strings.CutPrefix(r.URL.EscapedPath(), apiPrefix)
 	if !ok || (rel != "" && rel[0] != '/') {
 		if strings.HasPrefix(r.URL.Path, "/api2/") {
 			s.writeError(w, r, &apiError{status: http.StatusNotImplemented, msg: "no formatter for uri " + r.URL.Path})

@@ -167,6 +167,8 @@ func simRun(ctx context.Context, opts *Options) error {
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// HTTP/1.1 only, like pveproxy: PVE puts its error text in the status line
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	addr := ln.Addr().String()
 	endpoint := "https://" + addr
@@ -179,10 +181,8 @@ func simRun(ctx context.Context, opts *Options) error {
 	case len(tokens) > 0:
 		fmt.Fprintf(w, "export PROXMOX_VE_API_TOKEN='%s'\n", tokens[0])
 	default:
-		for u := range users {
-			fmt.Fprintf(w, "export PROXMOX_VE_USERNAME='%s'  # password as given with --password\n", u)
-			break
-		}
+		u, pw, _ := strings.Cut(opts.Passwords[0], ":")
+		fmt.Fprintf(w, "export PROXMOX_VE_USERNAME='%s' PROXMOX_VE_PASSWORD='%s'\n", u, pw)
 	}
 	fmt.Fprintf(w, "proxmox-mpc test-connection --fingerprint %s\n", fp)
 	if generated != "" {

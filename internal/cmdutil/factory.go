@@ -1,0 +1,35 @@
+package cmdutil
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
+)
+
+// BuildInfo identifies the binary.
+type BuildInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+	Go      string `json:"go"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+}
+
+// Factory hands commands their dependencies, built lazily so that a command
+// that needs no server (version, completion) never touches one.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Build     BuildInfo
+	// Logger returns the process logger (stderr at warn, or debug with --debug).
+	Logger func() *slog.Logger
+	// Output returns the global -o/--jq choice.
+	Output func() OutputOptions
+	// Inventory connects (lazily) to the chosen endpoint or to the demo simulator.
+	Inventory func(ctx context.Context) (*inventory.Service, error)
+	// Now is the clock.
+	Now func() time.Time
+}
