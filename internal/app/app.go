@@ -82,7 +82,7 @@ func Main() int {
 func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) int {
 	g := &globalOptions{}
 	f := newFactory(ios, g, env)
-	root := NewRootCmd(f, g)
+	root := NewRootCmd(f, g, env)
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
@@ -127,7 +127,7 @@ func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx co
 }
 
 // NewRootCmd builds the whole command tree.
-func NewRootCmd(f *cmdutil.Factory, g *globalOptions) *cobra.Command {
+func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "proxmox-mpc",
 		Short: "Turn a Proxmox VE cluster into code and back",
@@ -138,9 +138,10 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions) *cobra.Command {
 		Example: "  proxmox-mpc --demo get vms\n" +
 			"  proxmox-mpc sim --listen 127.0.0.1:8006 &\n" +
 			"  proxmox-mpc test-connection --fingerprint AA:BB:...",
-		SilenceErrors: true,
-		SilenceUsage:  true,
-		Version:       f.Build.Version,
+		SilenceErrors:              true,
+		SilenceUsage:               true,
+		SuggestionsMinimumDistance: 2,
+		Version:                    f.Build.Version,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return nil
@@ -182,7 +183,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions) *cobra.Command {
 	pf.StringVar(&g.LogLevel, "log-level", "", "stderr log level: debug, info, warn (default) or error")
 	pf.BoolVar(&g.Demo, "demo", false, "run against the built-in simulated homelab cluster (no server needed)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "wide", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = root.RegisterFlagCompletionFunc("context", completeContexts(f, g))
+	_ = root.RegisterFlagCompletionFunc("context", completeContexts(env))
 
 	root.AddCommand(
 		version.NewCmdVersion(f, nil),
@@ -225,7 +226,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	var names []string
 	cmd.Flags().VisitAll(func(fl *pflag.Flag) { names = append(names, "--"+fl.Name) })
 	if name, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
-		if s := inventory.Suggest(name, names); len(s) > 0 {
+		if s := diag.Suggest(name, names); len(s) > 0 {
 			return &cmdutil.FlagError{Err: fmt.Errorf("%s (did you mean %s?)", msg, strings.Join(s, " or "))}
 		}
 	}

@@ -64,16 +64,16 @@ func TestFieldSets(t *testing.T) {
 		name string
 		args []string
 	}{
-		{"get_vms", []string{"get", "vms", "--jq", ".[0] | keys_unsorted"}},
-		{"get_containers", []string{"get", "containers", "--jq", ".[0] | keys_unsorted"}},
-		{"get_nodes", []string{"get", "nodes", "--jq", ".[0] | keys_unsorted"}},
-		{"get_storage", []string{"get", "storage", "--jq", ".[0] | keys_unsorted"}},
-		{"get_tasks", []string{"get", "tasks", "--jq", ".[0] | keys_unsorted"}},
-		{"get_templates", []string{"get", "templates", "--jq", ".[] | keys_unsorted"}},
-		{"describe_vm", []string{"describe", "vm", "web-01", "--jq", "keys_unsorted"}},
-		{"describe_node", []string{"describe", "node", "pve1", "--jq", "keys_unsorted"}},
-		{"test_connection", []string{"test-connection", "--jq", "keys_unsorted"}},
-		{"version", []string{"version", "--jq", "keys_unsorted"}},
+		{"get_vms", []string{"get", "vms", "--jq", ".[0] | keys"}},
+		{"get_containers", []string{"get", "containers", "--jq", ".[0] | keys"}},
+		{"get_nodes", []string{"get", "nodes", "--jq", ".[0] | keys"}},
+		{"get_storage", []string{"get", "storage", "--jq", ".[0] | keys"}},
+		{"get_tasks", []string{"get", "tasks", "--jq", ".[0] | keys"}},
+		{"get_templates", []string{"get", "templates", "--jq", ".[] | keys"}},
+		{"describe_vm", []string{"describe", "vm", "web-01", "--jq", "keys"}},
+		{"describe_node", []string{"describe", "node", "pve1", "--jq", "keys"}},
+		{"test_connection", []string{"test-connection", "--jq", "keys"}},
+		{"version", []string{"version", "--jq", "keys"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/userconfig"
 )
@@ -39,7 +41,7 @@ func resolveConnection(g *globalOptions, env Env) (connSettings, error) {
 	source := "environment"
 	var ctxEntry *userconfig.Context
 	if g.Context != "" || (env("PROXMOX_VE_ENDPOINT") == "" && g.Endpoint == "") {
-		path, err := userconfig.DefaultPath(env)
+		path, err := userconfig.PathFromEnv(userconfig.Getenv(env))
 		if err != nil {
 			return connSettings{}, fmt.Errorf("locate config: %w", err)
 		}
@@ -196,3 +198,18 @@ func parseBoolEnv(v string) (bool, bool) {
 func osEnv(key string) string { return os.Getenv(key) }
 
 const defaultTimeout = 30 * time.Second
+
+// completeContexts offers the context names of the user's config file.
+func completeContexts(env Env) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		path, err := userconfig.PathFromEnv(userconfig.Getenv(env))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		uc, err := userconfig.Load(path)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return uc.Names(), cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -24,7 +24,7 @@ func TestResolveConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	conf := "current-context: home\ncontexts:\n" +
-		"  - name: home\n    endpoint: https://home:8006\n    fingerprint: AA:BB\n    token-id: root@pam!home\n    secret-file: " + secret + "\n" +
+		"  - name: home\n    endpoint: https://home:8006\n    fingerprint: " + strings.Repeat("AB:", 31) + "AB\n    token-id: root@pam!home\n    secret-file: " + secret + "\n" +
 		"  - name: lab\n    endpoint: https://lab:8006\n    username: admin@pve\n    secret-file: " + secret + "\n"
 	if err := os.WriteFile(filepath.Join(cfgHome, "proxmox-mpc", "config.yaml"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)

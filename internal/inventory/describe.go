@@ -21,7 +21,7 @@ type GuestDetail struct {
 	Pending     []PendingChange   `json:"pending"`
 	Snapshots   []Snapshot        `json:"snapshots"`
 	IPAddresses []string          `json:"ip_addresses"`
-	AgentError  string            `json:"agent_error,omitempty"`
+	AgentError  string            `json:"agent_error"`
 	Tasks       []Task            `json:"recent_tasks"`
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 )
 
@@ -89,9 +90,9 @@ type Template struct {
 	Name      string `json:"name"`
 	Type      string `json:"type"` // "vm", "ct" (guest templates) or "vztmpl" (archives)
 	Node      string `json:"node"`
-	VMID      int    `json:"vmid,omitempty"`
-	Volid     string `json:"volid,omitempty"`
-	Storage   string `json:"storage,omitempty"`
+	VMID      int    `json:"vmid"`
+	Volid     string `json:"volid"`
+	Storage   string `json:"storage"`
 	SizeBytes int64  `json:"size_bytes"`
 }
 
@@ -327,7 +328,7 @@ func resolveGuest(all []Guest, typ, ref string) (Guest, error) {
 	case 1:
 		return hits[0], nil
 	case 0:
-		return Guest{}, &NotFoundError{Kind: kindLabel(typ), Ref: ref, Suggestions: Suggest(ref, names)}
+		return Guest{}, &NotFoundError{Kind: kindLabel(typ), Ref: ref, Suggestions: diag.Suggest(ref, names)}
 	}
 	ids := make([]int, len(hits))
 	for i, h := range hits {
@@ -401,7 +402,7 @@ func (s *Service) ResolveNode(ctx context.Context, name string) (Node, error) {
 		}
 		names[i] = n.Name
 	}
-	return Node{}, &NotFoundError{Kind: "node", Ref: name, Suggestions: Suggest(name, names)}
+	return Node{}, &NotFoundError{Kind: "node", Ref: name, Suggestions: diag.Suggest(name, names)}
 }
 
 // Storages lists storages per node (one row per node and storage).

@@ -145,29 +145,6 @@ func TestSortBy(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	t.Parallel()
-	cands := []string{"web-01", "web-02", "db-01", "nas", "pve1"}
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"web-1", []string{"web-01", "web-02"}},
-		{"WEB-01", []string{"web-01", "web-02"}},
-		{"db-1", []string{"db-01"}},
-		{"zzzzzzzz", []string{}},
-		{"pve", []string{"pve1"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			t.Parallel()
-			if d := cmp.Diff(tt.want, Suggest(tt.in, cands)); d != "" {
-				t.Errorf("Suggest(%q) (-want +got):\n%s", tt.in, d)
-			}
-		})
-	}
-}
-
 func TestSplitTags(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string][]string{"": {}, "a;b": {"a", "b"}, "a,b c": {"a", "b", "c"}, ";;x;": {"x"}} {

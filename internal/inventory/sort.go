@@ -15,7 +15,9 @@ type SortFieldError struct {
 	Known []string
 }
 
-func (e *SortFieldError) Error() string { return fmt.Sprintf("cannot sort by %q: no such field", e.Field) }
+func (e *SortFieldError) Error() string {
+	return fmt.Sprintf("cannot sort by %q: no such field", e.Field)
+}
 
 // Hint lists the fields that can be sorted on.
 func (e *SortFieldError) Hint() string { return "sortable fields: " + strings.Join(e.Known, ", ") }

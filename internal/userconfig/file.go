@@ -149,7 +149,7 @@ func ReadSecretFile(path string) (string, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxSecretSize+1))
 	if err != nil {
-		return "", fmt.Errorf("read secret file %s: %w", path, errors.Unwrap(err))
+		return "", fmt.Errorf("read secret file: %w", err)
 	}
 	if len(data) > maxSecretSize {
 		return "", fmt.Errorf("secret file %s is larger than %d bytes", path, maxSecretSize)

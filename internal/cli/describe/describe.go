@@ -15,6 +15,7 @@ import (
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 )
@@ -72,7 +73,7 @@ func NewCmdDescribe(f *cmdutil.Factory, runF func(context.Context, *Options) err
 			k, ok := kindOf(args[0])
 			if !ok {
 				msg := fmt.Sprintf("cannot describe %q", args[0])
-				if s := inventory.Suggest(args[0], []string{"vm", "ct", "node"}); len(s) > 0 {
+				if s := diag.Suggest(args[0], []string{"vm", "ct", "node"}); len(s) > 0 {
 					msg += " (did you mean " + s[0] + "?)"
 				} else {
 					msg += "; use vm, ct or node"

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 )
@@ -117,7 +118,7 @@ func unknownKind(s string) error {
 		names = append(names, k)
 	}
 	msg := fmt.Sprintf("unknown resource type %q", s)
-	if sug := inventory.Suggest(s, names); len(sug) > 0 {
+	if sug := diag.Suggest(s, names); len(sug) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", kindAliases[sug[0]])
 	} else {
 		msg += "; use one of " + strings.Join(kinds, ", ")
@@ -439,7 +440,7 @@ func names[T any](rows []T, name func(T) string) []string {
 func checkNames(want []string, kind string, have []string) error {
 	for _, w := range want {
 		if !containsFold(have, w) {
-			return &inventory.NotFoundError{Kind: kind, Ref: w, Suggestions: inventory.Suggest(w, have)}
+			return &inventory.NotFoundError{Kind: kind, Ref: w, Suggestions: diag.Suggest(w, have)}
 		}
 	}
 	return nil
