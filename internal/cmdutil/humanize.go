@@ -54,7 +54,7 @@ func HumanDuration(d time.Duration) string {
 		n := d / u.size
 		s := strconv.FormatInt(int64(n), 10) + u.suffix
 		if i+1 < len(units) {
-			next := units[i+1]
+			next := units[i+1] //nolint:gosec // G602: guarded by i+1 < len(units)
 			if m := (d - n*u.size) / next.size; m > 0 {
 				s += strconv.FormatInt(int64(m), 10) + next.suffix
 			}

@@ -817,7 +817,7 @@ func TestInProcessTransport(t *testing.T) {
 	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api2/json/cluster/nextid" {
-			http.Error(w, "no such uri", 501)
+			http.Error(w, "no such uri", http.StatusNotImplemented)
 			return
 		}
 		writeData(w, "123")

@@ -30,7 +30,7 @@ var upidRE = regexp.MustCompile(`^UPID:([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)
 func ParseUPID(s string) (UPID, error) {
 	m := upidRE.FindStringSubmatch(s)
 	if m == nil {
-		return UPID{}, fmt.Errorf("invalid UPID %.80q: want UPID:node:pid:pstart:starttime:type:id:user:", s)
+		return UPID{}, fmt.Errorf("invalid UPID %.80q: want UPID:node:pid:pstart:starttime:type:id:user", s)
 	}
 	pid, _ := strconv.ParseInt(m[3], 16, 64)
 	pstart, _ := strconv.ParseInt(m[4], 16, 64)

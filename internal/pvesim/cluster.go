@@ -314,7 +314,7 @@ func (s *Sim) hNextID(c *call) (any, error) {
 			return nil, paramErr1("vmid", fmt.Sprintf("type check ('integer') failed - got '%s'", v))
 		}
 		if n < 100 || n > 999999999 {
-			return nil, paramErr1("vmid", fmt.Sprintf("value must have a minimum value of 100"))
+			return nil, paramErr1("vmid", "value must have a minimum value of 100")
 		}
 		if _, used := s.c.guests[n]; used {
 			return nil, paramErr1("vmid", fmt.Sprintf("VM %d already exists", n))

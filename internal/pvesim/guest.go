@@ -1041,7 +1041,7 @@ func (s *Sim) hResize(c *call, kind string) (any, error) {
 	}
 	m := resizeRE.FindStringSubmatch(sizeStr)
 	if m == nil {
-		return nil, paramErr1("size", fmt.Sprintf("value does not match the regex pattern"))
+		return nil, paramErr1("size", "value does not match the regex pattern")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

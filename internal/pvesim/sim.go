@@ -30,7 +30,7 @@ import (
 )
 
 // DefaultToken is accepted when Options.Tokens and Options.Users are both empty.
-const DefaultToken = "root@pam!sim=7f3a5d2c-4b1e-4c8a-9d6f-2a1b3c4d5e6f"
+const DefaultToken = "root@pam!sim=7f3a5d2c-4b1e-4c8a-9d6f-2a1b3c4d5e6f" //nolint:gosec // G101: the public demo token of an in-memory simulator, not a credential
 
 // Scenario names accepted by Options.Scenario.
 const (

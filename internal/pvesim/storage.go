@@ -55,13 +55,6 @@ func (s *Sim) storageUsed(st *storageDef, node string, usage map[string]int64) i
 	return used
 }
 
-func storageFormats(st *storageDef) map[string]any {
-	if st.typ == "lvmthin" {
-		return map[string]any{"default": "raw", "supported": []string{"raw"}}
-	}
-	return map[string]any{"default": "qcow2", "supported": []string{"qcow2", "raw", "vmdk"}}
-}
-
 func (s *Sim) storageEntry(st *storageDef, node string, usage map[string]int64) map[string]any {
 	used := s.storageUsed(st, node, usage)
 	return map[string]any{

@@ -325,7 +325,7 @@ func (s *Sim) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 		if hj, ok := w.(http.Hijacker); ok {
 			conn, bufrw, err := hj.Hijack()
 			if err == nil {
-				defer conn.Close()
+				defer func() { _ = conn.Close() }() // the reply is flushed below; the connection closes as PVE does
 				h.Set("Connection", "close")
 				writeRawResponse(bufrw.Writer, r.Proto, e.status, reason, h, body)
 				_ = bufrw.Flush()

@@ -48,7 +48,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: a close error loses nothing
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -136,7 +136,7 @@ func ReadSecretFile(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("open secret file: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: a close error loses nothing
 	st, err := f.Stat()
 	if err != nil {
 		return "", fmt.Errorf("stat secret file: %w", err)
