@@ -110,6 +110,7 @@ func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx co
 	var amb *inventory.AmbiguousError
 	var selErr *inventory.SelectorError
 	var sortErr *inventory.SortFieldError
+	var cfgErr *pve.ConfigError
 	switch {
 	case errors.As(err, &exitErr):
 		return exitErr.Code
@@ -118,7 +119,7 @@ func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx co
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 		return ExitUsage
-	case errors.As(err, &nf), errors.As(err, &amb), errors.As(err, &selErr), errors.As(err, &sortErr):
+	case errors.As(err, &nf), errors.As(err, &amb), errors.As(err, &selErr), errors.As(err, &sortErr), errors.As(err, &cfgErr):
 		return ExitUsage
 	case errors.Is(err, pve.ErrUnauthorized), errors.Is(err, pve.ErrForbidden):
 		return ExitAuth
@@ -240,6 +241,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) *cmdutil.Fa
 		Now:       time.Now,
 	}
 	f.Logger = sync.OnceValue(func() *slog.Logger { return newLogger(ios.ErrOut, g) })
+	f.PinFingerprint = func(endpoint, fp string) (string, bool, error) { return pinFingerprint(env, endpoint, fp) }
 	f.Output = func() cmdutil.OutputOptions { return cmdutil.OutputOptions{Format: g.Output, JQ: g.JQ} }
 	var (
 		mu  sync.Mutex

@@ -287,7 +287,10 @@ func TestSimCommandEndToEnd(t *testing.T) {
 	if endpoint == "" || fp == "" {
 		t.Fatalf("sim did not print endpoint (%q) and fingerprint (%q)", endpoint, fp)
 	}
-	env := map[string]string{"PROXMOX_VE_ENDPOINT": endpoint, "PROXMOX_VE_API_TOKEN": "root@pam!ci=s3cret"}
+	env := map[string]string{"PROXMOX_VE_ENDPOINT": endpoint, "PROXMOX_VE_API_TOKEN": "root@pam!ci=s3cret", "XDG_CONFIG_HOME": t.TempDir()}
+	fresh := func() map[string]string {
+		return map[string]string{"PROXMOX_VE_ENDPOINT": endpoint, "PROXMOX_VE_API_TOKEN": "root@pam!ci=s3cret"}
+	}
 
 	r := run(t, env, "test-connection", "--fingerprint", fp)
 	if r.code != 0 {
@@ -298,9 +301,17 @@ func TestSimCommandEndToEnd(t *testing.T) {
 			t.Errorf("test-connection output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	r = run(t, env, "get", "vms", "-o", "json", "--fingerprint", fp)
+	if !strings.Contains(r.stderr, "Pinned this certificate") {
+		t.Errorf("test-connection --fingerprint did not pin the certificate:\n%s", r.stderr)
+	}
+	// the pinned certificate is trusted without the flag, as the "done when" runs it
+	r = run(t, env, "get", "vms", "-o", "json")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "[") {
 		t.Fatalf("get vms exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var vms []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &vms); err != nil || len(vms) == 0 {
+		t.Fatalf("get vms -o json: %v\n%s", err, r.stdout)
 	}
 
 	// the failures a user meets, one line and a fix each
@@ -313,8 +324,9 @@ func TestSimCommandEndToEnd(t *testing.T) {
 		contains []string
 	}{
 		{"fingerprint mismatch", env, []string{"test-connection", "--fingerprint", wrongFP}, 1, []string{fp}},
-		{"self-signed without pin", env, []string{"test-connection"}, 1, []string{"--fingerprint"}},
+		{"self-signed without pin", fresh(), []string{"test-connection"}, 1, []string{"--fingerprint " + fp}},
 		{"bad token", map[string]string{"PROXMOX_VE_ENDPOINT": endpoint, "PROXMOX_VE_API_TOKEN": "root@pam!ci=wrong"}, []string{"test-connection", "--fingerprint", fp}, 4, []string{"401"}},
+		{"malformed fingerprint", fresh(), []string{"get", "vms", "--fingerprint", "AB:CD"}, 2, []string{"fingerprint"}},
 		{"insecure warns", env, []string{"get", "nodes", "--insecure"}, 0, []string{"Warning:", "--fingerprint"}},
 	}
 	for _, tt := range tests {

@@ -138,6 +138,13 @@ func resolveConnection(g *globalOptions, env Env) (connSettings, error) {
 	if g.Timeout > 0 {
 		cfg.Timeout = g.Timeout
 	}
+	if cfg.Endpoint != "" && cfg.Fingerprint == "" && cfg.CAFile == "" && !cfg.Insecure {
+		if fp, err := pinnedFingerprint(env, cfg.Endpoint); err != nil {
+			return connSettings{}, err
+		} else if fp != "" {
+			cfg.Fingerprint = fp
+		}
+	}
 	if cfg.Endpoint == "" {
 		return connSettings{}, &ConnError{
 			Problem: "no Proxmox VE endpoint configured",
@@ -212,4 +219,40 @@ func completeContexts(env Env) func(*cobra.Command, []string, string) ([]string,
 		}
 		return uc.Names(), cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// pinnedFingerprint returns the fingerprint confirmed earlier for endpoint
+// with `test-connection --fingerprint`, or "".
+func pinnedFingerprint(env Env, endpoint string) (string, error) {
+	path, err := userconfig.KnownHostsPath(userconfig.Getenv(env))
+	if err != nil {
+		return "", nil //nolint:nilerr // no config dir: nothing pinned
+	}
+	known, err := userconfig.LoadKnownHosts(path)
+	if err != nil {
+		return "", err
+	}
+	return known[userconfig.HostKey(endpoint)], nil
+}
+
+// pinFingerprint records fp as the confirmed certificate of endpoint. It
+// reports the file and whether anything changed.
+func pinFingerprint(env Env, endpoint, fp string) (string, bool, error) {
+	path, err := userconfig.KnownHostsPath(userconfig.Getenv(env))
+	if err != nil {
+		return "", false, err
+	}
+	known, err := userconfig.LoadKnownHosts(path)
+	if err != nil {
+		return "", false, err
+	}
+	key := userconfig.HostKey(endpoint)
+	if key == "" || known[key] == fp {
+		return path, false, nil
+	}
+	known[key] = fp
+	if err := userconfig.SaveKnownHosts(path, known); err != nil {
+		return "", false, err
+	}
+	return path, true, nil
 }

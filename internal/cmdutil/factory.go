@@ -30,6 +30,9 @@ type Factory struct {
 	Output func() OutputOptions
 	// Inventory connects (lazily) to the chosen endpoint or to the demo simulator.
 	Inventory func(ctx context.Context) (*inventory.Service, error)
+	// PinFingerprint records a certificate fingerprint the user confirmed
+	// for an endpoint; it returns the file and whether anything changed.
+	PinFingerprint func(endpoint, fingerprint string) (path string, changed bool, err error)
 	// Now is the clock.
 	Now func() time.Time
 }

@@ -88,13 +88,22 @@ func Save(path string, c *Config) error {
 	if err != nil {
 		return err
 	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path with mode 0600 through a temp file,
+// fsync and rename, so a crash never leaves a half-written file.
+func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create config directory: %w", err)
+		return fmt.Errorf("create directory: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write config: %w", err)
+		return err
 	}
 	tmpName := tmp.Name()
 	committed := false
@@ -105,19 +114,19 @@ func Save(path string, c *Config) error {
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("write config: %w", err)
+		return err
 	}
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write config: %w", err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write config: %w", err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write config: %w", err)
+		return err
 	}
 	if err := os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("write config: %w", err)
+		return err
 	}
 	committed = true
 	if d, err := os.Open(dir); err == nil {

@@ -18,18 +18,22 @@ import (
 type Options struct {
 	IO        *iostreams.IOStreams
 	Inventory func(context.Context) (*inventory.Service, error)
+	Pin       func(endpoint, fingerprint string) (string, bool, error)
 	Output    cmdutil.OutputOptions
 }
 
 // NewCmdTestConnection builds the command.
 func NewCmdTestConnection(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory}
+	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory, Pin: f.PinFingerprint}
 	return &cobra.Command{
 		Use:   "test-connection",
 		Short: "Check the endpoint, TLS, authentication, PVE version, latency and privileges",
 		Long: "test-connection connects to the configured Proxmox VE endpoint and reports the TLS mode and\n" +
 			"certificate fingerprint, the auth method, the PVE version, the round-trip latency, and the\n" +
-			"effective privileges of the token or user (from /access/permissions).",
+			"effective privileges of the token or user (from /access/permissions).\n\n" +
+			"With --fingerprint, a successful check also pins that certificate for the endpoint\n" +
+			"(trust on first use, like ssh's known_hosts): later commands to the same endpoint verify\n" +
+			"it without the flag. The pins live in $XDG_CONFIG_HOME/proxmox-mpc/known_fingerprints.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Output = f.Output()
@@ -50,7 +54,17 @@ func testConnectionRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return cmdutil.PrintObject(opts.IO, opts.Output, rep, func(w io.Writer, cs *iostreams.ColorScheme) error {
+	pinned := ""
+	if rep.TLSMode == "fingerprint" && opts.Pin != nil {
+		path, changed, err := opts.Pin(rep.Endpoint, rep.Fingerprint)
+		if err != nil {
+			return fmt.Errorf("pin the certificate: %w", err)
+		}
+		if changed {
+			pinned = path
+		}
+	}
+	err = cmdutil.PrintObject(opts.IO, opts.Output, rep, func(w io.Writer, cs *iostreams.ColorScheme) error {
 		tls := rep.TLSMode
 		if rep.Fingerprint != "" {
 			tls += " (" + rep.Fingerprint + ")"
@@ -62,9 +76,9 @@ func testConnectionRun(ctx context.Context, opts *Options) error {
 		if cluster == "" {
 			cluster = "(standalone)"
 		}
-		privs := "none"
+		privs := "none on /"
 		if len(rep.Privileges) > 0 {
-			privs = fmt.Sprintf("%d on / (%s)", len(rep.Privileges), strings.Join(rep.Privileges, ", "))
+			privs = fmt.Sprintf("%d on /: %s", len(rep.Privileges), wrap(strings.Join(rep.Privileges, ", "), 64, "\n               "))
 		}
 		rows := [][2]string{
 			{"Endpoint", rep.Endpoint},
@@ -81,4 +95,27 @@ func testConnectionRun(ctx context.Context, opts *Options) error {
 		}
 		return nil
 	})
+	if err == nil && pinned != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "%s Pinned this certificate for %s in %s; later commands verify it without --fingerprint\n",
+			opts.IO.ColorScheme().SuccessIcon(), rep.Endpoint, pinned)
+	}
+	return err
+}
+
+// wrap breaks s at ", " so no line is longer than width.
+func wrap(s string, width int, sep string) string {
+	var out, line strings.Builder
+	for i, part := range strings.Split(s, ", ") {
+		if i > 0 {
+			if line.Len()+2+len(part) > width {
+				out.WriteString(line.String() + "," + sep)
+				line.Reset()
+			} else {
+				line.WriteString(", ")
+			}
+		}
+		line.WriteString(part)
+	}
+	out.WriteString(line.String())
+	return out.String()
 }
