@@ -84,9 +84,6 @@ func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) 
 	f := newFactory(ios, g, env)
 	root := NewRootCmd(f, g, env)
 	root.SetArgs(args)
-	root.SetIn(ios.In)
-	root.SetOut(ios.Out)
-	root.SetErr(ios.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
@@ -164,6 +161,10 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 			return f.Output().Validate()
 		},
 	}
+	// before InitDefaultCompletionCmd, which captures the output writer
+	root.SetIn(f.IOStreams.In)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
 	root.SetVersionTemplate("proxmox-mpc version {{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +18,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -362,5 +366,106 @@ func TestUnreachable(t *testing.T) {
 	r := run(t, env, "test-connection", "--timeout", "2s")
 	if r.code != 1 || !strings.Contains(r.stderr, "Hint:") || !strings.Contains(r.stderr, "127.0.0.1:1") {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestForbidden: a 403 names the missing privilege and exits 4.
+func TestForbidden(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `{"data":null,"message":"Permission check failed (/, Sys.Audit)\n"}`)
+	}))
+	defer srv.Close()
+	fp := pve.FormatFingerprint(srv.Certificate().Raw)
+	env := map[string]string{"PROXMOX_VE_ENDPOINT": srv.URL, "PROXMOX_VE_API_TOKEN": "ro@pve!t=x"}
+	r := run(t, env, "get", "nodes", "--fingerprint", fp)
+	if r.code != 4 {
+		t.Errorf("exit %d, want 4", r.code)
+	}
+	for _, want := range []string{"403", "Sys.Audit", "Hint:"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 1 {
+		t.Errorf("want one error line and one hint line, got:\n%s", r.stderr)
+	}
+}
+
+// TestDebugNeverShowsSecrets: --debug prints every API call, and no secret.
+func TestDebugNeverShowsSecrets(t *testing.T) {
+	t.Parallel()
+	const secret = "0b4e0fd9-5a4d-4d5e-9a2b-1e0f2c3d4e5f"
+	sim, err := pvesim.New(pvesim.Options{Tokens: []string{"root@pam!dbg=" + secret}, Users: map[string]string{"root@pam": "hunter2-pass"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(sim)
+	defer srv.Close()
+	fp := pve.FormatFingerprint(srv.Certificate().Raw)
+	for _, env := range []map[string]string{
+		{"PROXMOX_VE_ENDPOINT": srv.URL, "PROXMOX_VE_API_TOKEN": "root@pam!dbg=" + secret},
+		{"PROXMOX_VE_ENDPOINT": srv.URL, "PROXMOX_VE_USERNAME": "root@pam", "PROXMOX_VE_PASSWORD": "hunter2-pass"},
+	} {
+		r := run(t, env, "--debug", "describe", "vm", "web-01", "--fingerprint", fp)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "path=/cluster/resources status=200") {
+			t.Errorf("--debug did not show the API calls:\n%s", r.stderr)
+		}
+		for _, s := range []string{secret, "hunter2-pass", "PVE:root@pam:", "PVEAuthCookie"} {
+			if strings.Contains(r.stderr+r.stdout, s) {
+				t.Errorf("output shows secret %q", s)
+			}
+		}
+	}
+}
+
+// TestTTYTable: a terminal gets a header and aligned columns; colour only
+// when enabled.
+func TestTTYTable(t *testing.T) {
+	t.Parallel()
+	ios, _, out, _ := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	code := Run(t.Context(), []string{"--demo", "get", "nodes"}, ios, func(k string) string {
+		if k == "XDG_CONFIG_HOME" {
+			return t.TempDir()
+		}
+		return ""
+	})
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "NAME ") || strings.Contains(out.String(), "\t") || strings.Contains(out.String(), "\x1b[") {
+		t.Fatalf("TTY table:\n%s", out.String())
+	}
+	col := strings.Index(lines[0], "STATUS")
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l[col:], "online") {
+			t.Errorf("STATUS column not aligned at %d in %q", col, l)
+		}
+	}
+}
+
+// TestCompletion: the shell completion offers guest and node names.
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	r := run(t, nil, "--demo", "__complete", "describe", "vm", "web")
+	if !strings.Contains(r.stdout, "web-01\n") || !strings.Contains(r.stdout, "db-01\n") {
+		t.Errorf("describe vm completion:\n%s", r.stdout)
+	}
+	r = run(t, nil, "--demo", "__complete", "get", "nodes", "")
+	if !strings.Contains(r.stdout, "pve1\npve2\npve3\n") {
+		t.Errorf("get nodes completion:\n%s", r.stdout)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		r := run(t, nil, "completion", sh)
+		if r.code != 0 || !strings.Contains(r.stdout, "proxmox-mpc") {
+			t.Errorf("completion %s: exit %d", sh, r.code)
+		}
 	}
 }
