@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,7 +79,11 @@ func testConnectionRun(ctx context.Context, opts *Options) error {
 		}
 		privs := "none on /"
 		if len(rep.Privileges) > 0 {
-			privs = fmt.Sprintf("%d on /: %s", len(rep.Privileges), wrap(strings.Join(rep.Privileges, ", "), 64, "\n               "))
+			privs = fmt.Sprintf("%d on / (%s); -o json lists them", len(rep.Privileges), groupPrivileges(rep.Privileges))
+		}
+		latency := fmt.Sprintf("%.1f ms", rep.LatencyMS)
+		if rep.LatencyMS < 0.1 {
+			latency = "<0.1 ms"
 		}
 		rows := [][2]string{
 			{"Endpoint", rep.Endpoint},
@@ -86,7 +91,7 @@ func testConnectionRun(ctx context.Context, opts *Options) error {
 			{"Auth", rep.AuthMethod},
 			{"PVE version", fmt.Sprintf("%s (release %s, repoid %s)", rep.Version, rep.Release, rep.RepoID)},
 			{"Cluster", fmt.Sprintf("%s, %d nodes", cluster, rep.Nodes)},
-			{"Latency", fmt.Sprintf("%.1f ms", rep.LatencyMS)},
+			{"Latency", latency},
 			{"Privileges", privs},
 		}
 		fmt.Fprintf(w, "%s Connected to %s\n", cs.SuccessIcon(), rep.Endpoint)
@@ -102,20 +107,21 @@ func testConnectionRun(ctx context.Context, opts *Options) error {
 	return err
 }
 
-// wrap breaks s at ", " so no line is longer than width.
-func wrap(s string, width int, sep string) string {
-	var out, line strings.Builder
-	for i, part := range strings.Split(s, ", ") {
-		if i > 0 {
-			if line.Len()+2+len(part) > width {
-				out.WriteString(line.String() + "," + sep)
-				line.Reset()
-			} else {
-				line.WriteString(", ")
-			}
+// groupPrivileges summarises privileges by area: "VM 23, Sys 7, ...".
+func groupPrivileges(privs []string) string {
+	count := map[string]int{}
+	var areas []string
+	for _, p := range privs {
+		area, _, _ := strings.Cut(p, ".")
+		if count[area] == 0 {
+			areas = append(areas, area)
 		}
-		line.WriteString(part)
+		count[area]++
 	}
-	out.WriteString(line.String())
-	return out.String()
+	slices.SortStableFunc(areas, func(a, b string) int { return count[b] - count[a] })
+	parts := make([]string, len(areas))
+	for i, a := range areas {
+		parts[i] = fmt.Sprintf("%s %d", a, count[a])
+	}
+	return strings.Join(parts, ", ")
 }
