@@ -80,13 +80,19 @@ func (s *Sim) agentGuest(c *call) (*guest, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	// qemu-server's PVE::QemuServer::Agent::assert_agent_available, in
+	// order: the agent key must be defined (any value, "0" included), the
+	// VM must run, and the agent must answer guest-ping. A disabled agent
+	// ("0", enabled=0) has no QGA channel, so its ping fails like that of
+	// a paused guest.
+	v, ok := g.conf["agent"]
+	if !ok {
+		return nil, errf("No QEMU guest agent configured")
+	}
 	if !g.running {
 		return nil, errf("VM %d is not running", g.vmid)
 	}
-	if !agentEnabled(g.conf["agent"]) {
-		return nil, errf("No QEMU guest agent configured")
-	}
-	if g.paused {
+	if !agentEnabled(v) || g.paused {
 		return nil, errf("QEMU guest agent is not running")
 	}
 	return g, nil

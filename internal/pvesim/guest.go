@@ -209,6 +209,13 @@ func snapConf(g *guest, sn *snapshot) map[string]any {
 	return out
 }
 
+// hPending follows PVE::GuestHelpers::config_with_pending_array over the
+// loaded config (qemu-server and pve-container hand it load_config's
+// result): one row per top-level key of the config file - parent and lock
+// included, and digest, which load_config adds - with its current value,
+// its pending value and a delete mark when there are any; then a row per
+// pending key the config does not set, and per pending delete of such a
+// key. The sim keeps no force flag, so delete is always 1.
 func (s *Sim) hPending(c *call, kind string) (any, error) {
 	s.syncTasks(c.now)
 	s.mu.RLock()
@@ -217,23 +224,18 @@ func (s *Sim) hPending(c *call, kind string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := map[string]bool{}
-	for k := range g.conf {
-		keys[k] = true
+	top := copyConf(g.conf)
+	if g.parent != "" {
+		top["parent"] = g.parent
 	}
-	for k := range g.pending {
-		keys[k] = true
+	if g.lock != "" {
+		top["lock"] = g.lock
 	}
-	for k := range g.pendingDel {
-		keys[k] = true
-	}
+	top["digest"] = g.getDigest()
 	// The schema types value and pending as strings, and PVE sends them so.
-	out := []map[string]any{}
-	for _, k := range sortedKeys(keys) {
-		row := map[string]any{"key": k}
-		if v, ok := g.conf[k]; ok {
-			row["value"] = v
-		}
+	out := make([]map[string]any, 0, len(top)+len(g.pending)+len(g.pendingDel))
+	for _, k := range sortedKeys(top) {
+		row := map[string]any{"key": k, "value": top[k]}
 		if v, ok := g.pending[k]; ok {
 			row["pending"] = v
 		}
@@ -242,7 +244,16 @@ func (s *Sim) hPending(c *call, kind string) (any, error) {
 		}
 		out = append(out, row)
 	}
-	out = append(out, map[string]any{"key": "digest", "value": g.getDigest()})
+	for _, k := range sortedKeys(g.pending) {
+		if _, ok := top[k]; !ok {
+			out = append(out, map[string]any{"key": k, "pending": g.pending[k]})
+		}
+	}
+	for _, k := range sortedKeys(g.pendingDel) {
+		if _, ok := top[k]; !ok {
+			out = append(out, map[string]any{"key": k, "delete": 1})
+		}
+	}
 	return out, nil
 }
 
@@ -762,6 +773,18 @@ func (s *Sim) hPower(c *call, kind, action string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// pve-container (API2/LXC/Status.pm) checks the run state before it
+	// forks a worker: vm_start dies "CT N already running", vm_stop and
+	// vm_shutdown die "CT N not running" - a 500 and no task. qemu-server
+	// leaves these to the worker (see the task body below).
+	if kind == kindLXC {
+		switch {
+		case action == "start" && g.running:
+			return nil, errf("CT %d already running", g.vmid)
+		case (action == "stop" || action == "shutdown") && !g.running:
+			return nil, errf("CT %d not running", g.vmid)
+		}
+	}
 	if g.lock != "" && g.lock != "suspended" && !c.flag("skiplock") {
 		return nil, errf("%s is locked (%s)", g.label(), g.lock)
 	}
@@ -796,12 +819,14 @@ func (s *Sim) hPower(c *call, kind, action string) (any, error) {
 			if g.lock == "suspended" {
 				g.lock = ""
 			}
-		case "stop":
-			g.applyPending()
-			g.running, g.paused = false, false
-		case "shutdown":
+		case "stop", "shutdown":
+			// qemu-server's vm_stop/vm_shutdown fork the worker without a
+			// run-state check (vm_shutdown's vm_is_paused probe evals the
+			// QMP error away), and _do_vm_stop returns early when the VM is
+			// not running: the task ends OK and nothing changes - pending
+			// changes are applied only by the cleanup after a real stop.
 			if !g.running {
-				return label + " not running"
+				return ""
 			}
 			g.applyPending()
 			g.running, g.paused = false, false

@@ -192,9 +192,8 @@ func TestPowerFailures(t *testing.T) {
 	tests := []struct {
 		name, path, want string
 	}{
+		// qemu-server checks inside the worker: a task that fails.
 		{"start running VM", "/nodes/pve1/qemu/101/status/start", "VM 101 already running"},
-		{"shutdown stopped VM", "/nodes/pve1/qemu/109/status/shutdown", "VM 109 not running"},
-		{"start running CT", "/nodes/pve1/lxc/200/status/start", "CT 200 already running"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,6 +210,28 @@ func TestPowerFailures(t *testing.T) {
 				t.Fatalf("last log line = %v", last)
 			}
 		})
+	}
+	// qemu-server's stop and shutdown of a stopped VM fork a worker whose
+	// _do_vm_stop returns at once: the task ends OK.
+	for _, action := range []string{"stop", "shutdown"} {
+		upid := mustOK(t, do(t, s, "POST", "/nodes/pve1/qemu/109/status/"+action, nil), action).str(t)
+		if st := waitTask(t, s, clk, upid); st["exitstatus"] != "OK" {
+			t.Errorf("%s of stopped VM 109: exitstatus %v, want OK", action, st["exitstatus"])
+		}
+	}
+	if v := viewGuest(t, s, "qemu", 109, "pve1"); v.resStatus != "stopped" {
+		t.Errorf("stop/shutdown of a stopped VM changed it: %+v", v)
+	}
+	// pve-container refuses before forking a worker: a 500, no task
+	// (CT 200 runs, CT 203 is stopped).
+	for _, tt := range []struct{ path, want string }{
+		{"/nodes/pve1/lxc/200/status/start", "CT 200 already running"},
+		{"/nodes/pve1/lxc/203/status/stop", "CT 203 not running"},
+		{"/nodes/pve1/lxc/203/status/shutdown", "CT 203 not running"},
+	} {
+		if r := do(t, s, "POST", tt.path, nil); r.status != 500 || r.reason != tt.want {
+			t.Errorf("POST %s: %d %q, want 500 %q", tt.path, r.status, r.reason, tt.want)
+		}
 	}
 	if r := do(t, s, "POST", "/nodes/pve1/qemu/9000/status/start", nil); r.status != 500 {
 		t.Fatalf("starting a template: %d", r.status)
@@ -427,5 +448,48 @@ func TestTaskEndpoints(t *testing.T) {
 	}
 	if v := viewGuest(t, s, "qemu", 109, "pve1"); v.currentStatus != "stopped" {
 		t.Fatalf("aborted start took effect: %+v", v)
+	}
+}
+
+func TestAgentChecksAndPendingRows(t *testing.T) {
+	t.Parallel()
+	s, clk := newTestSim(t, Options{})
+	agentErr := func(want string) {
+		t.Helper()
+		r := do(t, s, "GET", "/nodes/pve1/qemu/109/agent/network-get-interfaces", nil)
+		if r.status != 500 || r.reason != want {
+			t.Errorf("agent of VM 109: %d %q, want 500 %q", r.status, r.reason, want)
+		}
+	}
+	// assert_agent_available: the agent key first, then the run state,
+	// then the agent itself. VM 109 is stopped and has no agent key.
+	agentErr("No QEMU guest agent configured")
+	// Any defined agent value counts as configured, "0" included.
+	mustOK(t, do(t, s, "PUT", "/nodes/pve1/qemu/109/config", url.Values{"agent": {"0"}}), "agent=0")
+	agentErr("VM 109 is not running")
+	runOK(t, s, clk, "POST", "/nodes/pve1/qemu/109/status/start", nil)
+	agentErr("QEMU guest agent is not running")
+
+	// The pending list has a row for every top-level config key, parent,
+	// lock and digest included.
+	s.mu.Lock()
+	s.c.guests[101].lock = "backup"
+	s.mu.Unlock()
+	cfg := config(t, s, "pve1", "qemu", 101, nil)
+	rows := map[string]map[string]any{}
+	for _, row := range mustOK(t, do(t, s, "GET", "/nodes/pve1/qemu/101/pending", nil), "pending").dataList(t) {
+		m := row.(map[string]any)
+		rows[m["key"].(string)] = m
+	}
+	if cfg["parent"] == nil {
+		t.Fatal("fixture VM 101 has no snapshot parent")
+	}
+	for _, k := range []string{"parent", "lock", "digest", "name"} {
+		if rows[k] == nil || rows[k]["value"] != cfg[k] {
+			t.Errorf("pending row %s = %v, want value %v", k, rows[k], cfg[k])
+		}
+	}
+	if len(rows) != len(cfg) {
+		t.Errorf("pending has %d rows, config %d keys", len(rows), len(cfg))
 	}
 }
