@@ -24,15 +24,19 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/connection"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/version"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 )
 
 // Build metadata, set by the linker (-ldflags "-X ...").
@@ -69,6 +73,7 @@ type globalOptions struct {
 	Debug       bool
 	LogLevel    string
 	Demo        bool
+	StateURL    string
 }
 
 // Main runs the program with the process's arguments and streams.
@@ -81,7 +86,8 @@ func Main() int {
 // Run executes one command line; tests call it with iostreams.Test().
 func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) int {
 	g := &globalOptions{}
-	f := newFactory(ios, g, env)
+	f, cleanup := newFactory(ios, g, env)
+	defer cleanup()
 	root := NewRootCmd(f, g, env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -184,6 +190,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 	pf.BoolVar(&g.Debug, "debug", false, "log every API call (method, path, status, latency) to stderr")
 	pf.StringVar(&g.LogLevel, "log-level", "", "stderr log level: debug, info, warn (default) or error")
 	pf.BoolVar(&g.Demo, "demo", false, "run against the built-in simulated homelab cluster (no server needed)")
+	pf.StringVar(&g.StateURL, "state-url", "", "state store: postgres://... for a shared PostgreSQL, or a SQLite file (default: the workspace's .proxmox-mpc/state.db; env PMC_STATE_URL)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "wide", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("context", completeContexts(env))
 
@@ -194,6 +201,8 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		get.NewCmdGet(f, nil),
 		describe.NewCmdDescribe(f, nil),
 		simcmd.NewCmdSim(f, nil),
+		synccmd.NewCmdSync(f, nil),
+		history.NewCmdHistory(f, nil),
 	)
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
@@ -235,7 +244,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	return &cmdutil.FlagError{Err: err}
 }
 
-func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) *cmdutil.Factory {
+func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.Factory, func()) {
 	f := &cmdutil.Factory{
 		IOStreams: ios,
 		Build:     buildInfo(),
@@ -261,7 +270,59 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) *cmdutil.Fa
 		svc = inventory.New(client, f.Logger().With(observe.KeySubsys, "inventory"))
 		return svc, nil
 	}
-	return f
+	var (
+		stMu  sync.Mutex
+		store state.Store
+	)
+	openStore := func(ctx context.Context, create bool) (state.Store, error) {
+		stMu.Lock()
+		defer stMu.Unlock()
+		if store != nil {
+			return store, nil
+		}
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("locate state: %w", err)
+		}
+		loc, err := resolveState(g, env, cwd)
+		if err != nil {
+			return nil, err
+		}
+		st, err := openState(ctx, loc, create, f.Logger().With(observe.KeySubsys, "state"))
+		if err != nil {
+			return nil, err
+		}
+		store = st
+		return st, nil
+	}
+	f.StateInventory = func(ctx context.Context) (*inventory.Service, error) {
+		st, err := openStore(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		return inventory.NewFromState(st, f.Logger().With(observe.KeySubsys, "inventory")), nil
+	}
+	f.Syncer = func(ctx context.Context) (*discovery.Syncer, error) {
+		svc, err := f.Inventory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st, err := openStore(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		return &discovery.Syncer{Store: st, Client: svc.Client(), Options: discovery.Options{Logger: f.Logger().With(observe.KeySubsys, "discovery")}}, nil
+	}
+	cleanup := func() {
+		stMu.Lock()
+		defer stMu.Unlock()
+		if store != nil {
+			if err := store.Close(); err != nil {
+				f.Logger().Warn("close state store", observe.KeyErr, err)
+			}
+		}
+	}
+	return f, cleanup
 }
 
 func newLogger(w io.Writer, g *globalOptions) *slog.Logger {

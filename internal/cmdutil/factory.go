@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 )
@@ -30,6 +31,12 @@ type Factory struct {
 	Output func() OutputOptions
 	// Inventory connects (lazily) to the chosen endpoint or to the demo simulator.
 	Inventory func(ctx context.Context) (*inventory.Service, error)
+	// StateInventory answers reads from the state store as the last sync
+	// saw it (get --from-state, describe --from-state, history).
+	StateInventory func(ctx context.Context) (*inventory.Service, error)
+	// Syncer connects to the server and opens the state store, creating it
+	// when missing.
+	Syncer func(ctx context.Context) (*discovery.Syncer, error)
 	// PinFingerprint records a certificate fingerprint the user confirmed
 	// for an endpoint; it returns the file and whether anything changed.
 	PinFingerprint func(endpoint, fingerprint string) (path string, changed bool, err error)

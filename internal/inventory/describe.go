@@ -52,6 +52,9 @@ func kindOf(typ string) pve.GuestKind {
 // DescribeGuest gathers config, pending changes, snapshots, agent addresses
 // and recent tasks of g.
 func (s *Service) DescribeGuest(ctx context.Context, g Guest) (*GuestDetail, error) {
+	if s.store != nil {
+		return s.describeGuestFromState(ctx, g)
+	}
 	kind := kindOf(g.Type)
 	cfg, err := s.client.GuestConfig(ctx, g.Node, kind, g.VMID)
 	if err != nil {
@@ -173,6 +176,9 @@ type NetworkDevice struct {
 
 // DescribeNode gathers the status, guests, storage, networks and tasks of n.
 func (s *Service) DescribeNode(ctx context.Context, n Node) (*NodeDetail, error) {
+	if s.store != nil {
+		return s.describeNodeFromState(ctx, n)
+	}
 	d := &NodeDetail{Node: n, GuestList: []Guest{}, Storages: []Storage{}, Networks: []NetworkDevice{}, Tasks: []Task{}, LoadAverage: []string{}}
 	if n.Status == "online" {
 		st, err := s.client.NodeStatus(ctx, n.Name)
@@ -233,6 +239,9 @@ type ConnectionReport struct {
 
 // TestConnection checks reachability, TLS, auth and privileges.
 func (s *Service) TestConnection(ctx context.Context) (*ConnectionReport, error) {
+	if s.store != nil {
+		return nil, &NotInStateError{What: "connection checks"}
+	}
 	r := &ConnectionReport{Endpoint: s.client.Endpoint(), AuthMethod: s.client.AuthMethod(), Privileges: []string{}, PrivilegeOn: map[string][]string{}}
 	start := time.Now()
 	v, err := s.client.Version(ctx)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 )
 
 // Guest types as shown to users.
@@ -102,9 +103,11 @@ var guestKeys = []string{"name", "node", "status", "type", "tag", "pool", "templ
 // GuestSelectorKeys returns the keys a guest selector can use.
 func GuestSelectorKeys() []string { return slices.Clone(guestKeys) }
 
-// Service reads inventory from one PVE endpoint.
+// Service reads inventory from one PVE endpoint, or from the state store
+// as the last sync saw it (NewFromState).
 type Service struct {
 	client *pve.Client
+	store  state.Store
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -117,8 +120,20 @@ func New(client *pve.Client, log *slog.Logger) *Service {
 	return &Service{client: client, log: log, now: time.Now}
 }
 
-// Client returns the underlying PVE client.
+// NewFromState returns a Service answering from the state store, without
+// the server.
+func NewFromState(store state.Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, log: log, now: time.Now}
+}
+
+// Client returns the underlying PVE client (nil for a state-backed Service).
 func (s *Service) Client() *pve.Client { return s.client }
+
+// Offline reports whether answers come from the state store.
+func (s *Service) Offline() bool { return s.store != nil }
 
 // GuestQuery filters and orders guests. Zero values match everything.
 type GuestQuery struct {
@@ -134,18 +149,10 @@ type GuestQuery struct {
 
 // Guests lists guests with one /cluster/resources call.
 func (s *Service) Guests(ctx context.Context, q GuestQuery) ([]Guest, error) {
-	res, err := s.client.ClusterResources(ctx, "vm")
+	all, err := s.allGuests(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list guests: %w", err)
+		return nil, err
 	}
-	all := make([]Guest, 0, len(res))
-	for i := range res {
-		g, ok := guestFromResource(&res[i])
-		if ok {
-			all = append(all, g)
-		}
-	}
-	slices.SortFunc(all, func(a, b Guest) int { return a.VMID - b.VMID })
 	if len(q.Names) > 0 {
 		picked := make([]Guest, 0, len(q.Names))
 		for _, ref := range q.Names {
@@ -170,6 +177,25 @@ func (s *Service) Guests(ctx context.Context, q GuestQuery) ([]Guest, error) {
 		out = out[:q.Limit]
 	}
 	return out, nil
+}
+
+func (s *Service) allGuests(ctx context.Context) ([]Guest, error) {
+	if s.store != nil {
+		return s.guestsFromState(ctx)
+	}
+	res, err := s.client.ClusterResources(ctx, "vm")
+	if err != nil {
+		return nil, fmt.Errorf("list guests: %w", err)
+	}
+	all := make([]Guest, 0, len(res))
+	for i := range res {
+		g, ok := guestFromResource(&res[i])
+		if ok {
+			all = append(all, g)
+		}
+	}
+	slices.SortFunc(all, func(a, b Guest) int { return a.VMID - b.VMID })
+	return all, nil
 }
 
 func matchGuest(g Guest, q GuestQuery) bool {
@@ -348,6 +374,9 @@ func (s *Service) ResolveGuest(ctx context.Context, typ, ref string) (Guest, err
 
 // Nodes lists the cluster's nodes with their guest counts.
 func (s *Service) Nodes(ctx context.Context) ([]Node, error) {
+	if s.store != nil {
+		return s.nodesFromState(ctx)
+	}
 	res, err := s.client.ClusterResources(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
@@ -407,6 +436,9 @@ func (s *Service) ResolveNode(ctx context.Context, name string) (Node, error) {
 
 // Storages lists storages per node (one row per node and storage).
 func (s *Service) Storages(ctx context.Context, node string) ([]Storage, error) {
+	if s.store != nil {
+		return s.storagesFromState(ctx, node)
+	}
 	res, err := s.client.ClusterResources(ctx, "storage")
 	if err != nil {
 		return nil, fmt.Errorf("list storage: %w", err)
@@ -451,6 +483,9 @@ func splitList(s string) []string {
 
 // Tasks lists recent tasks of one node, or of every node when node is "".
 func (s *Service) Tasks(ctx context.Context, node string, limit int) ([]Task, error) {
+	if s.store != nil {
+		return nil, &NotInStateError{What: "tasks"}
+	}
 	nodes := []string{node}
 	if node == "" {
 		ns, err := s.client.Nodes(ctx)
@@ -513,6 +548,9 @@ func (s *Service) Templates(ctx context.Context) ([]Template, error) {
 		if g.Template {
 			out = append(out, Template{Name: g.Name, Type: g.Type, Node: g.Node, VMID: g.VMID, SizeBytes: g.DiskBytes})
 		}
+	}
+	if s.store != nil {
+		return s.volumeTemplatesFromState(ctx, out)
 	}
 	sts, err := s.Storages(ctx, "")
 	if err != nil {

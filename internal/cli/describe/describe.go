@@ -22,13 +22,15 @@ import (
 
 // Options holds the inputs of describe.
 type Options struct {
-	IO        *iostreams.IOStreams
-	Inventory func(context.Context) (*inventory.Service, error)
-	Output    cmdutil.OutputOptions
-	Now       func() time.Time
+	IO             *iostreams.IOStreams
+	Inventory      func(context.Context) (*inventory.Service, error)
+	StateInventory func(context.Context) (*inventory.Service, error)
+	Output         cmdutil.OutputOptions
+	Now            func() time.Time
 
-	Kind string // "vm", "ct" or "node"
-	Ref  string
+	Kind      string // "vm", "ct" or "node"
+	Ref       string
+	FromState bool
 }
 
 func kindOf(s string) (string, bool) {
@@ -45,8 +47,8 @@ func kindOf(s string) (string, bool) {
 
 // NewCmdDescribe builds the command.
 func NewCmdDescribe(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory, Now: f.Now}
-	return &cobra.Command{
+	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory, StateInventory: f.StateInventory, Now: f.Now}
+	cmd := &cobra.Command{
 		Use:   "describe vm|ct|node NAME|VMID",
 		Short: "Show everything known about one guest or node",
 		Long: "describe shows a guest's status, full configuration, pending changes, snapshots, guest-agent\n" +
@@ -88,10 +90,16 @@ func NewCmdDescribe(f *cmdutil.Factory, runF func(context.Context, *Options) err
 			return describeRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.FromState, "from-state", false, "answer from the state store (the last sync) without the server")
+	return cmd
 }
 
 func describeRun(ctx context.Context, opts *Options) error {
-	svc, err := opts.Inventory(ctx)
+	source := opts.Inventory
+	if opts.FromState {
+		source = opts.StateInventory
+	}
+	svc, err := source(ctx)
 	if err != nil {
 		return err
 	}

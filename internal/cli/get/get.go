@@ -31,24 +31,26 @@ var kinds = []string{"nodes", "vms", "containers", "storage", "tasks", "template
 
 // Options holds the inputs of get.
 type Options struct {
-	IO        *iostreams.IOStreams
-	Inventory func(context.Context) (*inventory.Service, error)
-	Output    cmdutil.OutputOptions
-	Now       func() time.Time
+	IO             *iostreams.IOStreams
+	Inventory      func(context.Context) (*inventory.Service, error)
+	StateInventory func(context.Context) (*inventory.Service, error)
+	Output         cmdutil.OutputOptions
+	Now            func() time.Time
 
-	Kind     string
-	Names    []string
-	Node     string
-	Status   string
-	Tags     []string
-	Selector string
-	Sort     string
-	Limit    int
+	Kind      string
+	Names     []string
+	Node      string
+	Status    string
+	Tags      []string
+	Selector  string
+	Sort      string
+	Limit     int
+	FromState bool
 }
 
 // NewCmdGet builds `get TYPE [NAME|ID...]`.
 func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory, Now: f.Now}
+	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory, StateInventory: f.StateInventory, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "get nodes|vms|containers|storage|tasks|templates [NAME|VMID...]",
 		Short: "List nodes, guests, storage, tasks or templates",
@@ -86,7 +88,7 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 
 // NewCmdListNodes builds `list-nodes`, the same as `get nodes`.
 func NewCmdListNodes(f *cmdutil.Factory) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory, Now: f.Now, Kind: "nodes"}
+	opts := &Options{IO: f.IOStreams, Inventory: f.Inventory, StateInventory: f.StateInventory, Now: f.Now, Kind: "nodes"}
 	cmd := &cobra.Command{
 		Use:   "list-nodes",
 		Short: "List the cluster's nodes (same as get nodes)",
@@ -99,6 +101,7 @@ func NewCmdListNodes(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Status, "status", "", "only nodes with this status (online, offline)")
 	cmd.Flags().StringVar(&opts.Sort, "sort", "", "sort by a JSON field, - prefix for descending")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "show at most N rows")
+	cmd.Flags().BoolVar(&opts.FromState, "from-state", false, "answer from the state store (the last sync) without the server")
 	return cmd
 }
 
@@ -110,6 +113,7 @@ func addFilterFlags(cmd *cobra.Command, opts *Options) {
 	fl.StringVarP(&opts.Selector, "selector", "l", "", "guest selector, e.g. tag=web,node!=pve2")
 	fl.StringVar(&opts.Sort, "sort", "", "sort by a JSON field, - prefix for descending (e.g. name, -memory_bytes)")
 	fl.IntVar(&opts.Limit, "limit", 0, "show at most N rows")
+	fl.BoolVar(&opts.FromState, "from-state", false, "answer from the state store (the last sync) without the server")
 }
 
 func unknownKind(s string) error {
@@ -166,7 +170,11 @@ func getRun(ctx context.Context, opts *Options) error {
 	if opts.Limit < 0 {
 		return cmdutil.FlagErrorf("--limit must be positive")
 	}
-	svc, err := opts.Inventory(ctx)
+	source := opts.Inventory
+	if opts.FromState {
+		source = opts.StateInventory
+	}
+	svc, err := source(ctx)
 	if err != nil {
 		return err
 	}

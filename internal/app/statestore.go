@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/state/postgres"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/state/sqlite"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
+)
+
+// stateLocation is where the state store lives: a PostgreSQL URL or a
+// SQLite file.
+type stateLocation struct {
+	PostgresURL string
+	SQLitePath  string
+}
+
+// resolveState picks the store: --state-url, then PMC_STATE_URL, then the
+// nearest workspace's .proxmox-mpc/state.db, then ./.proxmox-mpc/state.db.
+func resolveState(g *globalOptions, env Env, cwd string) (stateLocation, error) {
+	u := g.StateURL
+	if u == "" {
+		u = env("PMC_STATE_URL")
+	}
+	switch {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return stateLocation{PostgresURL: u}, nil
+	case strings.HasPrefix(u, "sqlite:"):
+		return stateLocation{SQLitePath: strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")}, nil
+	case strings.Contains(u, "://"):
+		return stateLocation{}, &ConnError{Problem: fmt.Sprintf("unsupported --state-url %q", redactURL(u)), hint: "use postgres://USER@HOST/DB, sqlite:PATH or a file path"}
+	case u != "":
+		return stateLocation{SQLitePath: u}, nil
+	}
+	root, ok, err := workspace.Find(cwd)
+	if err != nil {
+		return stateLocation{}, err
+	}
+	if !ok {
+		root = cwd
+	}
+	return stateLocation{SQLitePath: workspace.StatePath(root)}, nil
+}
+
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if at := strings.LastIndex(u, "@"); at > i {
+			return u[:i+3] + "…@" + u[at+1:]
+		}
+	}
+	return u
+}
+
+// openState opens the store. With create false a missing SQLite file is a
+// NoState error instead of a new, empty database.
+func openState(ctx context.Context, loc stateLocation, create bool, log *slog.Logger) (state.Store, error) {
+	if loc.PostgresURL != "" {
+		st, err := postgres.Open(ctx, loc.PostgresURL, postgres.WithLogger(log))
+		if err != nil {
+			return nil, fmt.Errorf("open state: %w", err)
+		}
+		return st, nil
+	}
+	if !create {
+		if _, err := os.Stat(loc.SQLitePath); errors.Is(err, fs.ErrNotExist) {
+			return nil, &noStateFileError{path: loc.SQLitePath}
+		}
+	}
+	st, err := sqlite.Open(ctx, filepath.Clean(loc.SQLitePath), sqlite.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("open state: %w", err)
+	}
+	return st, nil
+}
+
+type noStateFileError struct{ path string }
+
+func (e *noStateFileError) Error() string { return "no state database at " + e.path }
+
+func (e *noStateFileError) Hint() string {
+	return "run `proxmox-mpc sync` here (or in your workspace) first, or point --state-url at the state"
+}
