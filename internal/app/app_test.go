@@ -469,3 +469,10 @@ func TestCompletion(t *testing.T) {
 		}
 	}
 }
+
+func newTLSServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
