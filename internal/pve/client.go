@@ -53,6 +53,10 @@ const (
 	backoffCap  = 5 * time.Second
 
 	apiPrefix = "/api2/json"
+
+	// maxReplyBytes bounds one successful reply (the resource list of a
+	// very large cluster is tens of MB).
+	maxReplyBytes = 512 << 20
 )
 
 // Auth methods and TLS modes as reported by AuthMethod and TLSMode.
@@ -387,6 +391,10 @@ type (
 type exchange struct {
 	mu       sync.Mutex
 	keepBody bool
+	// takeBody: the recorder keeps a successful reply's body for once() to
+	// decode in one pass, and hands go-proxmox an empty object instead
+	// (go-proxmox would parse it twice and copy it into a debug string).
+	takeBody bool
 	status   int
 	reason   string
 	body     []byte
@@ -414,7 +422,7 @@ type formBody struct {
 func (c *Client) once(ctx context.Context, method, path string, params url.Values, out any, total *int) error {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	x := &exchange{keepBody: total != nil}
+	x := &exchange{keepBody: total != nil, takeBody: true}
 	actx = context.WithValue(actx, exchangeKey{}, x)
 	target := path
 	if len(params) > 0 {
@@ -434,31 +442,42 @@ func (c *Client) once(ctx context.Context, method, path string, params url.Value
 			actx = context.WithValue(actx, formKey{}, formBody{method: method, path: fullPath, encoded: params.Encode()})
 		}
 	}
-	var raw json.RawMessage
 	c.sessMu.RLock()
 	gp := c.gp
-	err := gp.Req(actx, method, target, nil, &raw)
+	err := gp.Req(actx, method, target, nil, nil)
 	c.sessMu.RUnlock()
-	if status, reason, body := x.get(); status >= 400 {
+	status, reason, body := x.get()
+	if status >= 400 {
 		return c.apiError(method, path, status, reason, body)
 	}
 	if err != nil {
 		return c.classify(ctx, actx, method, path, err)
 	}
-	if total != nil {
-		_, _, body := x.get()
-		var env struct {
-			Total Int `json:"total"`
-		}
-		if json.Unmarshal(body, &env) == nil {
-			*total = int(env.Total)
-		}
-	}
-	if out == nil || len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
+	return decodeEnvelope(method, path, body, out, total)
+}
+
+// decodeEnvelope decodes {"data": ..., "total": n} in one pass: data into
+// out (nil = ignore), total into *total when asked.
+func decodeEnvelope(method, path string, body []byte, out any, total *int) error {
+	if len(bytes.TrimSpace(body)) == 0 || (out == nil && total == nil) {
 		return nil
 	}
-	if err := json.Unmarshal(raw, out); err != nil {
+	var data json.RawMessage
+	env := struct {
+		Data  any `json:"data"`
+		Total Int `json:"total"`
+	}{Data: &data}
+	if out != nil {
+		env.Data = out
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		if out == nil {
+			return nil // only the total was asked for
+		}
 		return fmt.Errorf("decode reply of %s %s: %w", method, path, err)
+	}
+	if total != nil {
+		*total = int(env.Total)
 	}
 	return nil
 }
@@ -562,14 +581,23 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if x == nil {
 		return res, nil
 	}
-	if res.StatusCode >= 400 || x.keepBody || path == "/access/ticket" {
-		body, rerr := io.ReadAll(io.LimitReader(res.Body, 8<<20))
+	if res.StatusCode >= 400 || x.keepBody || x.takeBody || path == "/access/ticket" {
+		limit := int64(8 << 20)
+		if res.StatusCode < 400 {
+			limit = maxReplyBytes
+		}
+		body, rerr := io.ReadAll(io.LimitReader(res.Body, limit))
 		_ = res.Body.Close()
 		if rerr != nil {
 			return nil, rerr
 		}
-		res.Body = io.NopCloser(bytes.NewReader(body))
 		x.set(res.StatusCode, res.Status, body)
+		if x.takeBody && res.StatusCode < 400 && path != "/access/ticket" {
+			res.Body = io.NopCloser(strings.NewReader("{}"))
+			res.ContentLength = 2
+			return res, nil
+		}
+		res.Body = io.NopCloser(bytes.NewReader(body))
 		return res, nil
 	}
 	x.set(res.StatusCode, res.Status, nil)

@@ -99,6 +99,11 @@ func (c *Client) buildTransport(cfg Config, host string) (*http.Transport, error
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = tc
+	// Keep a connection per concurrent caller: discovery reads guests 16 at
+	// a time, and the default of 2 idle connections per host would make
+	// most requests pay a new TLS handshake.
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 256
 	return t, nil
 }
 
