@@ -38,6 +38,10 @@ func run(t *testing.T, env map[string]string, args ...string) result {
 	if _, ok := env["XDG_CONFIG_HOME"]; !ok {
 		env["XDG_CONFIG_HOME"] = t.TempDir()
 	}
+	if _, ok := env["PMC_STATE_URL"]; !ok {
+		// never let a test write a state store into the source tree
+		env["PMC_STATE_URL"] = filepath.Join(t.TempDir(), "state.db")
+	}
 	code := Run(t.Context(), args, ios, func(k string) string { return env[k] })
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
@@ -475,4 +479,19 @@ func newTLSServer(t *testing.T, h http.Handler) *httptest.Server {
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+func TestSyncFieldSets(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PMC_STATE_URL": filepath.Join(t.TempDir(), "state.db")}
+	r := run(t, env, "--demo", "sync", "-o", "json", "--jq", "keys")
+	if r.code != 0 {
+		t.Fatalf("sync exit %d: %s", r.code, r.stderr)
+	}
+	golden(t, "fields_sync", r.stdout)
+	r = run(t, env, "history", "vm", "web-01", "-o", "json", "--jq", ".[0] | keys")
+	if r.code != 0 {
+		t.Fatalf("history exit %d: %s", r.code, r.stderr)
+	}
+	golden(t, "fields_history", r.stdout)
 }
