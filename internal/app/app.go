@@ -22,10 +22,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/connection"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/contextcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/version"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
@@ -37,6 +39,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/userconfig"
 )
 
 // Build metadata, set by the linker (-ldflags "-X ...").
@@ -114,6 +117,7 @@ func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx co
 	var selErr *inventory.SelectorError
 	var sortErr *inventory.SortFieldError
 	var cfgErr *pve.ConfigError
+	var ctxErr *userconfig.NotFoundError
 	switch {
 	case errors.As(err, &exitErr):
 		return exitErr.Code
@@ -122,7 +126,7 @@ func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx co
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 		return ExitUsage
-	case errors.As(err, &nf), errors.As(err, &amb), errors.As(err, &selErr), errors.As(err, &sortErr), errors.As(err, &cfgErr):
+	case errors.As(err, &nf), errors.As(err, &amb), errors.As(err, &selErr), errors.As(err, &sortErr), errors.As(err, &cfgErr), errors.As(err, &ctxErr):
 		return ExitUsage
 	case errors.Is(err, pve.ErrUnauthorized), errors.Is(err, pve.ErrForbidden):
 		return ExitAuth
@@ -203,6 +207,8 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		simcmd.NewCmdSim(f, nil),
 		synccmd.NewCmdSync(f, nil),
 		history.NewCmdHistory(f, nil),
+		status.NewCmdStatus(f, nil),
+		contextcmd.NewCmdContext(f, func() (string, error) { return userconfig.PathFromEnv(userconfig.Getenv(env)) }),
 	)
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {

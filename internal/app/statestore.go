@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state/postgres"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state/sqlite"
@@ -71,7 +72,7 @@ func openState(ctx context.Context, loc stateLocation, create bool, log *slog.Lo
 	}
 	if !create {
 		if _, err := os.Stat(loc.SQLitePath); errors.Is(err, fs.ErrNotExist) {
-			return nil, &noStateFileError{path: loc.SQLitePath}
+			return nil, &inventory.NoStateError{Location: loc.SQLitePath}
 		}
 	}
 	st, err := sqlite.Open(ctx, filepath.Clean(loc.SQLitePath), sqlite.WithLogger(log))
@@ -79,12 +80,4 @@ func openState(ctx context.Context, loc stateLocation, create bool, log *slog.Lo
 		return nil, fmt.Errorf("open state: %w", err)
 	}
 	return st, nil
-}
-
-type noStateFileError struct{ path string }
-
-func (e *noStateFileError) Error() string { return "no state database at " + e.path }
-
-func (e *noStateFileError) Hint() string {
-	return "run `proxmox-mpc sync` here (or in your workspace) first, or point --state-url at the state"
 }

@@ -156,7 +156,7 @@ func TestStateErrors(t *testing.T) {
 		args     []string
 		contains []string
 	}{
-		{"no state yet", map[string]string{"PMC_STATE_URL": filepath.Join(dir, "none.db")}, []string{"get", "vms", "--from-state"}, []string{"no state database at", "proxmox-mpc sync"}},
+		{"no state yet", map[string]string{"PMC_STATE_URL": filepath.Join(dir, "none.db")}, []string{"get", "vms", "--from-state"}, []string{"no sync recorded in", "proxmox-mpc sync"}},
 		{"not a database", map[string]string{"PMC_STATE_URL": garbage}, []string{"get", "vms", "--from-state"}, []string{garbage, "Hint:"}},
 		{"bad url", map[string]string{"PMC_STATE_URL": "mysql://u:pw@h/db"}, []string{"get", "vms", "--from-state"}, []string{"unsupported --state-url", "postgres://"}},
 	}

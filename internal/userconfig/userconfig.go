@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 )
 
 // AppDir is the directory name under the user's config dir.
@@ -148,4 +150,12 @@ func (c *Config) Delete(name string) bool {
 // Validate checks the rules Parse enforces (without line numbers).
 func (c *Config) Validate() error {
 	return validate(c, nil)
+}
+
+// Hint suggests a close name, or how to list them.
+func (e *NotFoundError) Hint() string {
+	if s := diag.Suggest(e.Name, e.Known); len(s) > 0 {
+		return "did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return "run `proxmox-mpc context list` to see the contexts"
 }
