@@ -319,6 +319,73 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 		}
 		return &discovery.Syncer{Store: st, Client: svc.Client(), Options: discovery.Options{Logger: f.Logger().With(observe.KeySubsys, "discovery")}}, nil
 	}
+	var (
+		nmu   sync.Mutex
+		names = map[string][]string{}
+	)
+	f.Names = func(ctx context.Context, kind string) ([]string, bool) {
+		nmu.Lock()
+		defer nmu.Unlock()
+		if v, ok := names[kind]; ok {
+			return v, true
+		}
+		svc, err := f.StateInventory(ctx)
+		if err != nil {
+			return nil, false
+		}
+		var list []string
+		switch kind {
+		case "vms", "containers":
+			typ := inventory.TypeVM
+			if kind == "containers" {
+				typ = inventory.TypeCT
+			}
+			gs, err := svc.Guests(ctx, inventory.GuestQuery{Type: typ})
+			if err != nil {
+				return nil, false
+			}
+			for _, g := range gs {
+				list = append(list, g.Name)
+			}
+		case "nodes":
+			ns, err := svc.Nodes(ctx)
+			if err != nil {
+				return nil, false
+			}
+			for _, n := range ns {
+				list = append(list, n.Name)
+			}
+		case "storage":
+			ss, err := svc.Storages(ctx, "")
+			if err != nil {
+				return nil, false
+			}
+			for _, s := range ss {
+				list = append(list, s.Name)
+			}
+		default:
+			return nil, false
+		}
+		names[kind] = list
+		return list, true
+	}
+	f.Forget = func() {
+		nmu.Lock()
+		clear(names)
+		nmu.Unlock()
+		if g.Demo {
+			return
+		}
+		mu.Lock()
+		svc = nil
+		mu.Unlock()
+		stMu.Lock()
+		if store != nil {
+			_ = store.Close()
+			store = nil
+		}
+		stMu.Unlock()
+	}
 	cleanup := func() {
 		stMu.Lock()
 		defer stMu.Unlock()

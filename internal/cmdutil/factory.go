@@ -37,6 +37,14 @@ type Factory struct {
 	// Syncer connects to the server and opens the state store, creating it
 	// when missing.
 	Syncer func(ctx context.Context) (*discovery.Syncer, error)
+	// Names, when set, offers completion names of a kind ("vms",
+	// "containers", "nodes", "storage") from the state store, cached; ok
+	// is false when the store has none, and callers then ask the server.
+	Names func(ctx context.Context, kind string) (names []string, ok bool)
+	// Forget drops what the Factory cached between console lines: the
+	// completion names, and (unless running on the demo simulator) the
+	// server connection and the state store, so the next line reconnects.
+	Forget func()
 	// PinFingerprint records a certificate fingerprint the user confirmed
 	// for an endpoint; it returns the file and whether anything changed.
 	PinFingerprint func(endpoint, fingerprint string) (path string, changed bool, err error)

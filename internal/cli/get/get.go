@@ -464,6 +464,11 @@ func limit[T any](rows []T, n int) []T {
 // CompleteNames offers names of the given kind for shell completion. It
 // gives up quietly after two seconds: completion must never hang a shell.
 func CompleteNames(ctx context.Context, f *cmdutil.Factory, kind string) []string {
+	if f.Names != nil {
+		if names, ok := f.Names(ctx, kind); ok {
+			return names
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	svc, err := f.Inventory(ctx)
