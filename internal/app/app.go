@@ -25,6 +25,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/contextcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/guest"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
@@ -35,6 +36,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
@@ -205,6 +207,10 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		get.NewCmdGet(f, nil),
 		describe.NewCmdDescribe(f, nil),
 		simcmd.NewCmdSim(f, nil),
+		guest.NewCmdStart(f, f.Lifecycle, nil), guest.NewCmdStop(f, f.Lifecycle, nil),
+		guest.NewCmdShutdown(f, f.Lifecycle, nil), guest.NewCmdReboot(f, f.Lifecycle, nil),
+		guest.NewCmdSuspend(f, f.Lifecycle, nil), guest.NewCmdResume(f, f.Lifecycle, nil),
+		guest.NewCmdSnapshot(f, f.Lifecycle, nil), guest.NewCmdDelete(f, f.Lifecycle, nil),
 		synccmd.NewCmdSync(f, nil),
 		history.NewCmdHistory(f, nil),
 		status.NewCmdStatus(f, nil),
@@ -320,6 +326,30 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 		return &discovery.Syncer{Store: st, Client: svc.Client(), Options: discovery.Options{Logger: f.Logger().With(observe.KeySubsys, "discovery")}}, nil
 	}
 	var (
+		lcMu sync.Mutex
+		lc   *lifecycle.Service
+	)
+	f.Lifecycle = func(ctx context.Context) (*lifecycle.Service, error) {
+		lcMu.Lock()
+		defer lcMu.Unlock()
+		if lc != nil {
+			return lc, nil
+		}
+		inv, err := f.Inventory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var journal lifecycle.Journal // nil outside any state: no journal
+		if st, err := openStore(ctx, false); err == nil {
+			journal = st
+		} else {
+			f.Logger().Debug("no operations journal", observe.KeyErr, err)
+		}
+		lc = lifecycle.New(inv.Client(), journal, f.Logger().With(observe.KeySubsys, "lifecycle"),
+			lifecycle.Options{Identity: inv.Client().Identity()})
+		return lc, nil
+	}
+	var (
 		nmu   sync.Mutex
 		names = map[string][]string{}
 	)
@@ -379,6 +409,9 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 		mu.Lock()
 		svc = nil
 		mu.Unlock()
+		lcMu.Lock()
+		lc = nil
+		lcMu.Unlock()
 		stMu.Lock()
 		if store != nil {
 			_ = store.Close()

@@ -8,6 +8,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
 )
 
 // BuildInfo identifies the binary.
@@ -41,6 +42,8 @@ type Factory struct {
 	// "containers", "nodes", "storage") from the state store, cached; ok
 	// is false when the store has none, and callers then ask the server.
 	Names func(ctx context.Context, kind string) (names []string, ok bool)
+	// Lifecycle runs operational verbs; its journal is the state store when one exists.
+	Lifecycle func(ctx context.Context) (*lifecycle.Service, error)
 	// Forget drops what the Factory cached between console lines: the
 	// completion names, and (unless running on the demo simulator) the
 	// server connection and the state store, so the next line reconnects.

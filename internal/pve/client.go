@@ -93,6 +93,7 @@ type Client struct {
 	endpoint   string // scheme://host[:port]
 	basePath   string // "/api2/json" as seen in request URLs
 	authMethod string
+	identity   string // token id or user, never a secret
 	tlsMode    string
 	username   string
 	password   string
@@ -176,6 +177,7 @@ func New(cfg Config) (*Client, error) {
 				hint: "drop --otp; API tokens do not use two-factor codes"}
 		}
 		c.authMethod = AuthToken
+		c.identity = id
 		opts = append(opts, proxmox.WithAPIToken(id, secret))
 	case user != "":
 		if !strings.Contains(user, "@") || strings.HasPrefix(user, "@") || strings.HasSuffix(user, "@") {
@@ -188,6 +190,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.authMethod = AuthTicket
 		c.username, c.password = user, cfg.Password
+		c.identity = user
 		opts = append(opts, proxmox.WithCredentials(&proxmox.Credentials{Username: user, Password: cfg.Password}))
 		if cfg.OTP != "" {
 			opts = append(opts, proxmox.WithOTP(strings.TrimSpace(cfg.OTP)))
@@ -693,3 +696,7 @@ func readCAFile(path string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// Identity is who the server sees: the token id (USER@REALM!TOKENID) or
+// the user name. It never contains a secret.
+func (c *Client) Identity() string { return c.identity }
