@@ -31,6 +31,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/version"
+	workspacecmd "github.com/proxmox-mpc/proxmox-mpc/internal/cli/workspace"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
@@ -42,6 +43,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/userconfig"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
 // Build metadata, set by the linker (-ldflags "-X ...").
@@ -120,6 +122,9 @@ func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx co
 	var sortErr *inventory.SortFieldError
 	var cfgErr *pve.ConfigError
 	var ctxErr *userconfig.NotFoundError
+	var nestedErr *workspace.NestedError
+	var existsErr *workspace.ExistsError
+	var wsParseErr *workspace.ParseError
 	switch {
 	case errors.As(err, &exitErr):
 		return exitErr.Code
@@ -128,7 +133,8 @@ func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx co
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 		return ExitUsage
-	case errors.As(err, &nf), errors.As(err, &amb), errors.As(err, &selErr), errors.As(err, &sortErr), errors.As(err, &cfgErr), errors.As(err, &ctxErr):
+	case errors.As(err, &nf), errors.As(err, &amb), errors.As(err, &selErr), errors.As(err, &sortErr), errors.As(err, &cfgErr), errors.As(err, &ctxErr),
+		errors.As(err, &nestedErr), errors.As(err, &existsErr), errors.As(err, &wsParseErr):
 		return ExitUsage
 	case errors.Is(err, pve.ErrUnauthorized), errors.Is(err, pve.ErrForbidden):
 		return ExitAuth
@@ -214,6 +220,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		synccmd.NewCmdSync(f, nil),
 		history.NewCmdHistory(f, nil),
 		status.NewCmdStatus(f, nil),
+		workspacecmd.NewCmdInit(f, nil),
 		contextcmd.NewCmdContext(f, func() (string, error) { return userconfig.PathFromEnv(userconfig.Getenv(env)) }),
 	)
 	root.InitDefaultCompletionCmd()
@@ -324,6 +331,25 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 			return nil, err
 		}
 		return &discovery.Syncer{Store: st, Client: svc.Client(), Options: discovery.Options{Logger: f.Logger().With(observe.KeySubsys, "discovery")}}, nil
+	}
+	f.Connect = func(ctx context.Context, wc workspace.Config) (*inventory.Service, error) {
+		wg := *g
+		wg.Context, wg.Endpoint, wg.Fingerprint, wg.CAFile, wg.Insecure = wc.Context, wc.Endpoint, wc.Fingerprint, wc.CAFile, wc.Insecure
+		wg.TokenID, wg.Username, wg.SecretFile = wc.Auth.TokenID, wc.Auth.Username, wc.Auth.SecretFile
+		wenv := env
+		if name := wc.TokenEnvName(); name != workspace.DefaultTokenEnv {
+			wenv = func(k string) string {
+				if k == workspace.DefaultTokenEnv {
+					return env(name)
+				}
+				return env(k)
+			}
+		}
+		client, err := newClient(ios, &wg, wenv, f.Logger())
+		if err != nil {
+			return nil, err
+		}
+		return inventory.New(client, f.Logger().With(observe.KeySubsys, "inventory")), nil
 	}
 	var (
 		lcMu sync.Mutex
@@ -459,7 +485,15 @@ func newClient(ios *iostreams.IOStreams, g *globalOptions, env Env, log *slog.Lo
 			Logger:    log.With(observe.KeySubsys, "pve"),
 		})
 	}
-	cs, err := resolveConnection(g, env)
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("locate workspace: %w", err)
+	}
+	wg, wenv, err := withWorkspace(g, env, cwd)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := resolveConnection(wg, wenv)
 	if err != nil {
 		return nil, err
 	}

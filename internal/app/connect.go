@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/userconfig"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
 // Env is the part of the process environment the program reads.
@@ -255,4 +257,44 @@ func pinFingerprint(env Env, endpoint, fp string) (string, bool, error) {
 		return "", false, err
 	}
 	return path, true, nil
+}
+
+// withWorkspace applies the connection settings of the workspace around cwd
+// (its .proxmox-mpc/config.yaml), below flags: a workspace binds its folder
+// to one cluster, so it wins over the PROXMOX_VE_* environment and the
+// user's current context. The token comes from the environment variable the
+// workspace names (default PROXMOX_VE_API_TOKEN) or its secret file.
+func withWorkspace(g *globalOptions, env Env, cwd string) (*globalOptions, Env, error) {
+	ws, err := workspace.Open(cwd)
+	if err != nil {
+		var nf *workspace.NotFoundError
+		if errors.As(err, &nf) {
+			return g, env, nil
+		}
+		return nil, nil, err
+	}
+	wc := ws.Config
+	if wc.Endpoint == "" && wc.Context == "" {
+		return g, env, nil
+	}
+	wg := *g
+	if g.Endpoint == "" && g.Context == "" {
+		wg.Endpoint, wg.Context = wc.Endpoint, wc.Context
+		if wg.Fingerprint == "" && wg.CAFile == "" && !wg.Insecure {
+			wg.Fingerprint, wg.CAFile, wg.Insecure = wc.Fingerprint, wc.CAFile, wc.Insecure
+		}
+	}
+	if g.TokenID == "" && g.Username == "" && g.SecretFile == "" {
+		wg.TokenID, wg.Username, wg.SecretFile = wc.Auth.TokenID, wc.Auth.Username, wc.Auth.SecretFile
+	}
+	wenv := env
+	if name := wc.TokenEnvName(); name != workspace.DefaultTokenEnv {
+		wenv = func(k string) string {
+			if k == workspace.DefaultTokenEnv {
+				return env(name)
+			}
+			return env(k)
+		}
+	}
+	return &wg, wenv, nil
 }

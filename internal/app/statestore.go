@@ -41,14 +41,21 @@ func resolveState(g *globalOptions, env Env, cwd string) (stateLocation, error) 
 	case u != "":
 		return stateLocation{SQLitePath: u}, nil
 	}
-	root, ok, err := workspace.Find(cwd)
-	if err != nil {
+	ws, err := workspace.Open(cwd)
+	var nf *workspace.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return stateLocation{SQLitePath: workspace.StatePath(cwd)}, nil
+	case err != nil:
 		return stateLocation{}, err
+	case ws.Config.State.URL != "":
+		if !strings.HasPrefix(ws.Config.State.URL, "postgres://") && !strings.HasPrefix(ws.Config.State.URL, "postgresql://") {
+			return stateLocation{}, &ConnError{Problem: fmt.Sprintf("state.url in %s is not a postgres:// URL", workspace.ConfigPath(ws.Root)),
+				hint: "leave it empty for the workspace's .proxmox-mpc/state.db, or use postgres://USER@HOST/DB"}
+		}
+		return stateLocation{PostgresURL: ws.Config.State.URL}, nil
 	}
-	if !ok {
-		root = cwd
-	}
-	return stateLocation{SQLitePath: workspace.StatePath(root)}, nil
+	return stateLocation{SQLitePath: workspace.StatePath(ws.Root)}, nil
 }
 
 func redactURL(u string) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
 // BuildInfo identifies the binary.
@@ -42,6 +43,10 @@ type Factory struct {
 	// "containers", "nodes", "storage") from the state store, cached; ok
 	// is false when the store has none, and callers then ask the server.
 	Names func(ctx context.Context, kind string) (names []string, ok bool)
+	// Connect makes a Service for the settings of a workspace config that
+	// is not written yet (init): endpoint or context, TLS, and the token
+	// from the environment variable it names or its secret file.
+	Connect func(ctx context.Context, cfg workspace.Config) (*inventory.Service, error)
 	// Lifecycle runs operational verbs; its journal is the state store when one exists.
 	Lifecycle func(ctx context.Context) (*lifecycle.Service, error)
 	// Forget drops what the Factory cached between console lines: the
