@@ -217,6 +217,8 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		guest.NewCmdShutdown(f, f.Lifecycle, nil), guest.NewCmdReboot(f, f.Lifecycle, nil),
 		guest.NewCmdSuspend(f, f.Lifecycle, nil), guest.NewCmdResume(f, f.Lifecycle, nil),
 		guest.NewCmdSnapshot(f, f.Lifecycle, nil), guest.NewCmdDelete(f, f.Lifecycle, nil),
+		guest.NewCmdClone(f, f.Lifecycle, nil), guest.NewCmdMigrate(f, f.Lifecycle, nil),
+		guest.NewCmdSet(f, f.Lifecycle, nil), guest.NewCmdCreate(f, f.Lifecycle, nil),
 		synccmd.NewCmdSync(f, nil),
 		history.NewCmdHistory(f, nil),
 		status.NewCmdStatus(f, nil),
