@@ -1,5 +1,6 @@
 // Package guest implements the operational guest verbs: start, stop,
-// shutdown, reboot, suspend, resume, snapshot and delete. The commands
+// shutdown, reboot, suspend, resume, snapshot, delete, clone, migrate, set
+// and create. The commands
 // resolve names through inventory, confirm through iostreams and hand the
 // work to the lifecycle service.
 package guest
