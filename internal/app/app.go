@@ -81,6 +81,52 @@ type globalOptions struct {
 	LogLevel    string
 	Demo        bool
 	StateURL    string
+
+	// release frees the workspace lock a mutating command took.
+	release func() error
+}
+
+// mutating commands take the workspace lock, so a second console's
+// mutating command fails with who holds it instead of interleaving.
+var mutating = map[string]bool{
+	"sync": true, "start": true, "stop": true, "shutdown": true, "reboot": true, "suspend": true, "resume": true,
+	"snapshot": true, "delete": true, "clone": true, "migrate": true, "set": true, "create": true,
+}
+
+// lockWorkspace takes the workspace lock for a mutating command run inside
+// a workspace (not for --dry-run).
+func lockWorkspace(cmd *cobra.Command, g *globalOptions) error {
+	top := cmd
+	for top.HasParent() && top.Parent().HasParent() {
+		top = top.Parent()
+	}
+	if !mutating[top.Name()] {
+		return nil
+	}
+	if fl := cmd.Flags().Lookup("dry-run"); fl != nil && fl.Value.String() == "true" {
+		return nil
+	}
+	if g.Demo {
+		return nil
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("locate workspace: %w", err)
+	}
+	ws, err := workspace.Open(cwd)
+	if err != nil {
+		var nf *workspace.NotFoundError
+		if errors.As(err, &nf) {
+			return nil
+		}
+		return err
+	}
+	unlock, err := ws.Lock(cmd.Context(), cmd.CommandPath(), false)
+	if err != nil {
+		return err
+	}
+	g.release = unlock
+	return nil
 }
 
 // Main runs the program with the process's arguments and streams.
@@ -98,6 +144,11 @@ func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) 
 	root := NewRootCmd(f, g, env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	if g.release != nil {
+		if rerr := g.release(); rerr != nil {
+			f.Logger().Warn("release workspace lock", observe.KeyErr, rerr)
+		}
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -176,7 +227,10 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 					return cmdutil.FlagErrorf("invalid --log-level %q: use debug, info, warn or error", g.LogLevel)
 				}
 			}
-			return f.Output().Validate()
+			if err := f.Output().Validate(); err != nil {
+				return err
+			}
+			return lockWorkspace(cmd, g)
 		},
 	}
 	// before InitDefaultCompletionCmd, which captures the output writer
