@@ -84,6 +84,10 @@ type globalOptions struct {
 
 	// release frees the workspace lock a mutating command took.
 	release func() error
+	// inConsole: lines run inside the console never start another one.
+	inConsole bool
+	// startArgs are the arguments the process started with.
+	startArgs []string
 }
 
 // mutating commands take the workspace lock, so a second console's
@@ -141,6 +145,7 @@ func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) 
 	g := &globalOptions{}
 	f, cleanup := newFactory(ios, g, env)
 	defer cleanup()
+	g.startArgs = args
 	root := NewRootCmd(f, g, env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -198,8 +203,9 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "proxmox-mpc",
 		Short: "Turn a Proxmox VE cluster into code and back",
-		Long: "proxmox-mpc reads a Proxmox VE cluster, shows what runs where, and (in later releases)\n" +
-			"turns it into Terraform and Ansible code.\n\n" +
+		Long: "proxmox-mpc reads a Proxmox VE cluster, shows what runs where, keeps it in a state store,\n" +
+			"and acts on guests through the API (in later releases it turns them into Terraform and Ansible code).\n\n" +
+			"With no command it starts the interactive console (lines from stdin when it is not a terminal).\n" +
 			"Connect with the bpg provider's variables (PROXMOX_VE_ENDPOINT, PROXMOX_VE_API_TOKEN),\n" +
 			"a named context, or try everything on the built-in simulator with --demo.",
 		Example: "  proxmox-mpc --demo get vms\n" +
@@ -215,9 +221,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 			}
 			return &UnknownCommandError{Name: args[0], Suggestions: cmd.SuggestionsFor(args[0])}
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
-		},
+		RunE: consoleRunE(f, g, env, func() []string { return g.startArgs }),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if g.NoColor {
 				f.IOStreams.SetColorEnabled(false)
