@@ -19,7 +19,7 @@ import (
 //
 //	go test ./internal/app -run '^$' -bench . -benchtime 5x
 
-func buildBinary(b *testing.B) string {
+func buildBinary(b testing.TB) string {
 	b.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
