@@ -441,27 +441,31 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 	)
 	f.Names = func(ctx context.Context, kind string) ([]string, bool) {
 		nmu.Lock()
-		defer nmu.Unlock()
-		if v, ok := names[kind]; ok {
+		v, ok := names[kind]
+		nmu.Unlock()
+		if ok {
 			return v, true
 		}
+		// load without holding the lock, so a Tab never waits behind a
+		// prefetch of another kind
 		svc, err := f.StateInventory(ctx)
 		if err != nil {
 			return nil, false
 		}
-		var list []string
+		loaded := map[string][]string{}
 		switch kind {
 		case "vms", "containers":
-			typ := inventory.TypeVM
-			if kind == "containers" {
-				typ = inventory.TypeCT
-			}
-			gs, err := svc.Guests(ctx, inventory.GuestQuery{Type: typ})
+			gs, err := svc.Guests(ctx, inventory.GuestQuery{})
 			if err != nil {
 				return nil, false
 			}
+			loaded["vms"], loaded["containers"] = []string{}, []string{}
 			for _, g := range gs {
-				list = append(list, g.Name)
+				k := "vms"
+				if g.Type == inventory.TypeCT {
+					k = "containers"
+				}
+				loaded[k] = append(loaded[k], g.Name)
 			}
 		case "nodes":
 			ns, err := svc.Nodes(ctx)
@@ -469,21 +473,25 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 				return nil, false
 			}
 			for _, n := range ns {
-				list = append(list, n.Name)
+				loaded["nodes"] = append(loaded["nodes"], n.Name)
 			}
 		case "storage":
 			ss, err := svc.Storages(ctx, "")
 			if err != nil {
 				return nil, false
 			}
-			for _, s := range ss {
-				list = append(list, s.Name)
+			for _, st := range ss {
+				loaded["storage"] = append(loaded["storage"], st.Name)
 			}
 		default:
 			return nil, false
 		}
-		names[kind] = list
-		return list, true
+		nmu.Lock()
+		defer nmu.Unlock()
+		for k, v := range loaded {
+			names[k] = v
+		}
+		return loaded[kind], true
 	}
 	f.Forget = func() {
 		nmu.Lock()

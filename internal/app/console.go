@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -75,6 +76,22 @@ func runConsole(ctx context.Context, f *cmdutil.Factory, g *globalOptions, env E
 		// SIGTERM still cancels ctx.
 		signal.Reset(os.Interrupt)
 	}
+	// Load the completion names while the person reads the prompt, so the
+	// first Tab does not wait for 10,000 rows from the store.
+	var prefetch sync.WaitGroup
+	pctx, stopPrefetch := context.WithCancel(ctx)
+	prefetch.Go(func() {
+		for _, kind := range []string{"vms", "nodes"} {
+			if pctx.Err() != nil {
+				return
+			}
+			f.Names(pctx, kind)
+		}
+	})
+	defer func() {
+		stopPrefetch()
+		prefetch.Wait()
+	}()
 	code := console.Run(ctx, console.Options{
 		IO:          f.IOStreams,
 		Exec:        exec,

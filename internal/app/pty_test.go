@@ -129,3 +129,66 @@ func TestConsoleThroughPTY(t *testing.T) {
 		t.Errorf("no state in the new workspace: %v", err)
 	}
 }
+
+// BenchmarkConsolePrompt10k: start of the console binary on a
+// pseudo-terminal in a workspace holding 10,000 synced guests, until the
+// prompt shows (target < 150 ms), and one Tab completion of a guest name
+// (target < 20 ms).
+func BenchmarkConsolePrompt10k(b *testing.B) {
+	bin := buildBinary(b)
+	srv, fp := largeSim(b, 10000)
+	dir := b.TempDir()
+	if err := os.Mkdir(dir+"/.proxmox-mpc", 0o700); err != nil {
+		b.Fatal(err)
+	}
+	env := []string{"HOME=" + b.TempDir(), "TERM=xterm", "NO_COLOR=1", "PROXMOX_VE_ENDPOINT=" + srv.URL, "PROXMOX_VE_API_TOKEN=" + pvesim.DefaultToken, "PATH=" + os.Getenv("PATH")}
+	sync := exec.Command(bin, "sync", "--fingerprint", fp)
+	sync.Dir, sync.Env = dir, env
+	if out, err := sync.CombinedOutput(); err != nil {
+		b.Fatalf("sync: %v\n%s", err, out)
+	}
+	var cold, warm time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		cmd := exec.Command(bin)
+		cmd.Dir, cmd.Env = dir, env
+		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 160})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var scr screen
+		go func() { _, _ = io.Copy(&scr, tty) }()
+		waitScreen(b, &scr, 0, "]> ")
+		b.StopTimer()
+		pos := len(scr.String())
+		t0 := time.Now()
+		_, _ = tty.Write([]byte("describe vm app-0010\t\t"))
+		waitScreen(b, &scr, pos, "app-00100")
+		cold += time.Since(t0)
+		_, _ = tty.Write([]byte("\x15"))
+		time.Sleep(50 * time.Millisecond) // let the line clear before the next measure
+		pos = len(scr.String())
+		t1 := time.Now()
+		_, _ = tty.Write([]byte("describe vm app-0020\t\t"))
+		waitScreen(b, &scr, pos, "app-00200")
+		warm += time.Since(t1)
+		_, _ = tty.Write([]byte("\x15/exit\r"))
+		_ = cmd.Wait()
+		_ = tty.Close()
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cold.Microseconds())/1000/float64(b.N), "ms-first-completion")
+	b.ReportMetric(float64(warm.Microseconds())/1000/float64(b.N), "ms-completion")
+}
+
+func waitScreen(tb testing.TB, s *screen, from int, want string) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.String()[min(from, len(s.String())):], want) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("never showed %q", want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
