@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/google/renameio/v2"
 	"gopkg.in/yaml.v3"
 )
 
@@ -95,45 +96,13 @@ func Save(path string, c *Config) error {
 }
 
 // writeFileAtomic writes data to path with mode 0600 through a temp file,
-// fsync and rename, so a crash never leaves a half-written file.
+// fsync and rename (github.com/google/renameio), so a crash never leaves a
+// half-written file. The folder is created 0700 when missing.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmpName := tmp.Name()
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return err
-	}
-	committed = true
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the rename durable; not all platforms support it
-		_ = d.Close()
-	}
-	return nil
+	return renameio.WriteFile(path, data, 0o600)
 }
 
 // ReadSecretFile returns the trimmed contents of a secret file. It refuses

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/google/renameio/v2"
 )
 
 // InitOptions tune Init.
@@ -325,40 +327,8 @@ func readmeText(cfg Config) string {
 }
 
 // writeFileAtomic writes data to path through a temp file in the same
-// folder, fsync and rename, so a crash never leaves a half-written file.
+// folder, fsync and rename (github.com/google/renameio), so a crash never
+// leaves a half-written file.
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmpName := tmp.Name()
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	if err := tmp.Chmod(mode); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return err
-	}
-	committed = true
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the rename durable where supported
-		_ = d.Close()
-	}
-	return nil
+	return renameio.WriteFile(path, data, mode)
 }
