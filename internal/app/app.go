@@ -27,6 +27,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/guest"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/journal"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
@@ -234,6 +235,12 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 			if err := f.Output().Validate(); err != nil {
 				return err
 			}
+			if g.Demo && cmd.Name() == "init" {
+				return &cmdutil.FlagError{Err: &ConnError{
+					Problem: "init does not apply to --demo: the demo cluster lives only inside this process",
+					hint:    "serve the simulator with `proxmox-mpc sim` in another terminal and init against it (see README)",
+				}}
+			}
 			return lockWorkspace(cmd, g)
 		},
 	}
@@ -280,6 +287,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		synccmd.NewCmdSync(f, nil),
 		history.NewCmdHistory(f, nil),
 		status.NewCmdStatus(f, nil),
+		journal.NewCmdJournal(f, nil),
 		workspacecmd.NewCmdInit(f, nil),
 		contextcmd.NewCmdContext(f, func() (string, error) { return userconfig.PathFromEnv(userconfig.Getenv(env)) }),
 	)

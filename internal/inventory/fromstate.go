@@ -221,3 +221,15 @@ func (s *Service) History(ctx context.Context, typ, ref string) (Guest, []state.
 	}
 	return g, changes, nil
 }
+
+// Operations lists the operations journal, newest first.
+func (s *Service) Operations(ctx context.Context, f state.OperationFilter) ([]state.Operation, error) {
+	if s.store == nil {
+		return nil, errors.New("the operations journal needs the state store")
+	}
+	ops, err := s.store.Operations(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("read the operations journal: %w", err)
+	}
+	return ops, nil
+}

@@ -1,0 +1,50 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
+)
+
+// TestConsoleScripted: `proxmox-mpc` with commands on stdin runs them one
+// by one through the same command tree, sharing one session (the demo
+// simulator and the state persist between lines), and every action lands
+// in the journal.
+func TestConsoleScripted(t *testing.T) {
+	t.Parallel()
+	ios, in, out, errOut := iostreams.Test()
+	in.WriteString(strings.Join([]string{
+		"# a comment, then a blank line",
+		"",
+		"/sync",
+		"stop vm web-01",
+		"snapshot create vm db-01 pre-test",
+		"get vms -l name=web-01 -o json --jq '.[0].status'",
+		"journal -o json --jq '.[].action'",
+		"gett vms",
+		"please stop everything",
+		"/exit",
+		"get nodes",
+	}, "\n") + "\n")
+	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "PMC_STATE_URL": filepath.Join(t.TempDir(), "state.db")}
+	code := Run(t.Context(), []string{"--demo"}, ios, func(k string) string { return env[k] })
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (two lines failed)", code)
+	}
+	stdout, stderr := out.String(), errOut.String()
+	for _, want := range []string{"Synced: +17 new", "stop vm/101 (web-01): OK", "snapshot-create vm/103 (db-01): OK", "stopped\n", "snapshot-create\nstop\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, want := range []string{`unknown command "gett" — did you mean get or set?`, "natural-language requests are not available yet"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stdout, "pve1\tonline") {
+		t.Errorf("a line after /exit ran:\n%s", stdout)
+	}
+}
