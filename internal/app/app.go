@@ -89,6 +89,74 @@ type globalOptions struct {
 	inConsole bool
 	// startArgs are the arguments the process started with.
 	startArgs []string
+	// names caches completion names for the process (the console session).
+	names *nameCache
+}
+
+// nameCache holds completion names by kind ("vms", "containers", "nodes",
+// "storage"). Loads run without the lock, so a Tab never waits behind a
+// prefetch of another kind.
+type nameCache struct {
+	mu sync.Mutex
+	m  map[string][]string
+}
+
+func (c *nameCache) get(kind string) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[kind]
+	return v, ok
+}
+
+func (c *nameCache) clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}
+
+// load reads the names of kind (guests load vms and containers at once)
+// from a state-backed inventory and caches them.
+func (c *nameCache) load(ctx context.Context, svc *inventory.Service, kind string) ([]string, bool) {
+	loaded := map[string][]string{}
+	switch kind {
+	case "vms", "containers":
+		gs, err := svc.Guests(ctx, inventory.GuestQuery{})
+		if err != nil {
+			return nil, false
+		}
+		loaded["vms"], loaded["containers"] = []string{}, []string{}
+		for _, g := range gs {
+			k := "vms"
+			if g.Type == inventory.TypeCT {
+				k = "containers"
+			}
+			loaded[k] = append(loaded[k], g.Name)
+		}
+	case "nodes":
+		ns, err := svc.Nodes(ctx)
+		if err != nil {
+			return nil, false
+		}
+		for _, n := range ns {
+			loaded["nodes"] = append(loaded["nodes"], n.Name)
+		}
+	case "storage":
+		ss, err := svc.Storages(ctx, "")
+		if err != nil {
+			return nil, false
+		}
+		for _, st := range ss {
+			loaded["storage"] = append(loaded["storage"], st.Name)
+		}
+	default:
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range loaded {
+		c.m[k] = v
+	}
+	return loaded[kind], true
 }
 
 // mutating commands take the workspace lock, so a second console's
@@ -443,68 +511,19 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 			lifecycle.Options{Identity: inv.Client().Identity()})
 		return lc, nil
 	}
-	var (
-		nmu   sync.Mutex
-		names = map[string][]string{}
-	)
+	g.names = &nameCache{m: map[string][]string{}}
 	f.Names = func(ctx context.Context, kind string) ([]string, bool) {
-		nmu.Lock()
-		v, ok := names[kind]
-		nmu.Unlock()
-		if ok {
+		if v, ok := g.names.get(kind); ok {
 			return v, true
 		}
-		// load without holding the lock, so a Tab never waits behind a
-		// prefetch of another kind
 		svc, err := f.StateInventory(ctx)
 		if err != nil {
 			return nil, false
 		}
-		loaded := map[string][]string{}
-		switch kind {
-		case "vms", "containers":
-			gs, err := svc.Guests(ctx, inventory.GuestQuery{})
-			if err != nil {
-				return nil, false
-			}
-			loaded["vms"], loaded["containers"] = []string{}, []string{}
-			for _, g := range gs {
-				k := "vms"
-				if g.Type == inventory.TypeCT {
-					k = "containers"
-				}
-				loaded[k] = append(loaded[k], g.Name)
-			}
-		case "nodes":
-			ns, err := svc.Nodes(ctx)
-			if err != nil {
-				return nil, false
-			}
-			for _, n := range ns {
-				loaded["nodes"] = append(loaded["nodes"], n.Name)
-			}
-		case "storage":
-			ss, err := svc.Storages(ctx, "")
-			if err != nil {
-				return nil, false
-			}
-			for _, st := range ss {
-				loaded["storage"] = append(loaded["storage"], st.Name)
-			}
-		default:
-			return nil, false
-		}
-		nmu.Lock()
-		defer nmu.Unlock()
-		for k, v := range loaded {
-			names[k] = v
-		}
-		return loaded[kind], true
+		return g.names.load(ctx, svc, kind)
 	}
 	f.Forget = func() {
-		nmu.Lock()
-		clear(names)
-		nmu.Unlock()
+		g.names.clear()
 		if g.Demo {
 			return
 		}

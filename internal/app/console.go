@@ -78,16 +78,21 @@ func runConsole(ctx context.Context, f *cmdutil.Factory, g *globalOptions, env E
 	}
 	// Load the completion names while the person reads the prompt, so the
 	// first Tab does not wait for 10,000 rows from the store.
+	// The store is opened here, before any line re-parses the flags; the
+	// goroutine only reads through the opened service.
 	var prefetch sync.WaitGroup
 	pctx, stopPrefetch := context.WithCancel(ctx)
-	prefetch.Go(func() {
-		for _, kind := range []string{"vms", "nodes"} {
-			if pctx.Err() != nil {
-				return
+	if svc, err := f.StateInventory(ctx); err == nil {
+		names := g.names
+		prefetch.Go(func() {
+			for _, kind := range []string{"vms", "nodes"} {
+				if pctx.Err() != nil {
+					return
+				}
+				names.load(pctx, svc, kind)
 			}
-			f.Names(pctx, kind)
-		}
-	})
+		})
+	}
 	defer func() {
 		stopPrefetch()
 		prefetch.Wait()
