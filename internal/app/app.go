@@ -466,7 +466,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 		if err != nil {
 			return nil, err
 		}
-		return &discovery.Syncer{Store: st, Client: svc.Client(), Options: discovery.Options{Logger: f.Logger().With(observe.KeySubsys, "discovery")}}, nil
+		return &discovery.Syncer{Store: st, Client: svc.Client(), Options: discovery.Options{Logger: f.Logger()}}, nil
 	}
 	f.Connect = func(ctx context.Context, wc workspace.Config) (*inventory.Service, error) {
 		wg := *g

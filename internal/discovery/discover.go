@@ -27,6 +27,10 @@ import (
 const (
 	DefaultConcurrency  = 16
 	DefaultAgentTimeout = 3 * time.Second
+	// DefaultAgentMaxAge is how long the guest-agent addresses of a VM
+	// that has neither restarted nor changed its config are trusted
+	// before its agent is asked again.
+	DefaultAgentMaxAge = 10 * time.Minute
 
 	// readRetries is how many more times a transient per-resource read
 	// failure is tried (on top of the client's own GET retries).
@@ -46,9 +50,15 @@ const (
 type Options struct {
 	Concurrency  int           // parallel reads; default 16
 	AgentTimeout time.Duration // per guest-agent probe; default 3s
-	Logger       *slog.Logger
-	Now          func() time.Time
-	Progress     func(Progress) // optional; called from one goroutine at a time
+	// AgentMaxAge bounds the reuse of the previous sync's agent addresses
+	// for a VM that is still running on the same node since then (uptime
+	// grew) with the same config digest: its agent is not asked again
+	// until the addresses are older than this. 0 means the default;
+	// negative means always ask (sync --refresh-agents).
+	AgentMaxAge time.Duration
+	Logger      *slog.Logger
+	Now         func() time.Time
+	Progress    func(Progress) // optional; called from one goroutine at a time
 }
 
 // Progress reports how far a phase is.
@@ -72,6 +82,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AgentTimeout <= 0 {
 		o.AgentTimeout = DefaultAgentTimeout
+	}
+	if o.AgentMaxAge == 0 {
+		o.AgentMaxAge = DefaultAgentMaxAge
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -97,11 +110,49 @@ type discovered struct {
 // never returned as if complete. Guests that vanish while it runs and
 // guest agents that do not answer are reported as warnings.
 func Discover(ctx context.Context, c *pve.Client, opts Options) (state.Inventory, []Warning, error) {
-	d, err := discover(ctx, c, opts.withDefaults())
+	d, err := discover(ctx, c, opts.withDefaults(), nil)
 	if err != nil {
 		return state.Inventory{}, nil, err
 	}
 	return d.inv, d.warnings, nil
+}
+
+// agentMemo is what the previous sync knew about guest agents: the guests
+// as stored and when those addresses were read.
+type agentMemo struct {
+	guests map[int]*state.Guest
+	asOf   time.Time // when the previous successful sync finished
+}
+
+// newAgentMemo indexes prev; the zero memo reuses nothing.
+func newAgentMemo(prev state.Inventory, asOf time.Time) agentMemo {
+	m := agentMemo{guests: make(map[int]*state.Guest, len(prev.Guests)), asOf: asOf}
+	for i := range prev.Guests {
+		m.guests[prev.Guests[i].VMID] = &prev.Guests[i]
+	}
+	return m
+}
+
+// reuse returns the stored agent addresses of a running VM when they are
+// still trustworthy: the VM ran on the same node without a restart since
+// they were read (its uptime only grew), its config digest is the same,
+// the addresses were known, and they are younger than maxAge.
+//
+// Age: time is cut into windows of maxAge, and addresses are reused only
+// when the previous sync finished in the same window as this one. By
+// induction every reused address was probed in the current window, so no
+// address is ever older than maxAge, and every agent is asked again at
+// least once per window — without storing a probe time per guest.
+func (m agentMemo) reuse(r pve.Resource, digest string, now time.Time, maxAge time.Duration) ([]string, bool) {
+	if maxAge <= 0 || m.asOf.IsZero() || now.Before(m.asOf) || !now.Truncate(maxAge).Equal(m.asOf.Truncate(maxAge)) {
+		return nil, false
+	}
+	o := m.guests[int(r.VMID)]
+	if o == nil || o.Status != "running" || o.Node != r.Node || len(o.AgentIPs) == 0 ||
+		digest == "" || o.Digest != digest || int64(r.Uptime) < o.UptimeSeconds {
+		return nil, false
+	}
+	return o.AgentIPs, true
 }
 
 // reporter serialises Progress calls.
@@ -131,7 +182,10 @@ func (w *warnings) add(resource, format string, args ...any) {
 	w.list = append(w.list, Warning{Resource: resource, Message: fmt.Sprintf(format, args...)})
 }
 
-func discover(ctx context.Context, c *pve.Client, opts Options) (*discovered, error) {
+// discover reads the cluster. memo, when not nil, is called once after the
+// resource list arrived and may block until the stored inventory is read;
+// it decides which agent probes can be skipped.
+func discover(ctx context.Context, c *pve.Client, opts Options, memo func() (agentMemo, error)) (*discovered, error) {
 	log := opts.Logger.With(observe.KeySubsys, "discovery")
 	rep := &reporter{fn: opts.Progress}
 	now := opts.Now()
@@ -162,9 +216,15 @@ func discover(ctx context.Context, c *pve.Client, opts Options) (*discovered, er
 
 	d := &discovered{agentFailed: map[int]bool{}}
 	var warn warnings
+	var known agentMemo
+	if memo != nil {
+		if known, err = memo(); err != nil {
+			return nil, err
+		}
+	}
 
 	phaseStart := time.Now()
-	guests, snaps, err := readGuests(ctx, c, opts, rep, &warn, d.agentFailed, guestRows, now)
+	guests, snaps, err := readGuests(ctx, c, opts, rep, &warn, d.agentFailed, known, guestRows, now)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +265,7 @@ type guestResult struct {
 }
 
 func readGuests(ctx context.Context, c *pve.Client, opts Options, rep *reporter, warn *warnings,
-	agentFailed map[int]bool, rows []pve.Resource, now time.Time) ([]state.Guest, []state.Snapshot, error) {
+	agentFailed map[int]bool, known agentMemo, rows []pve.Resource, now time.Time) ([]state.Guest, []state.Snapshot, error) {
 	results := make([]guestResult, len(rows))
 	total := len(rows)
 	var mu sync.Mutex
@@ -218,7 +278,7 @@ func readGuests(ctx context.Context, c *pve.Client, opts Options, rep *reporter,
 			break
 		}
 		g.Go(func() error {
-			res, err := readGuest(gctx, c, opts, warn, rows[i], now)
+			res, err := readGuest(gctx, c, opts, warn, known, rows[i], now)
 			if err != nil {
 				return err
 			}
@@ -261,7 +321,8 @@ func guestKind(typ string) (pve.GuestKind, string) {
 	return pve.KindVM, state.TypeVM
 }
 
-func readGuest(ctx context.Context, c *pve.Client, opts Options, warn *warnings, r pve.Resource, now time.Time) (guestResult, error) {
+func readGuest(ctx context.Context, c *pve.Client, opts Options, warn *warnings, known agentMemo,
+	r pve.Resource, now time.Time) (guestResult, error) {
 	vmid := int(r.VMID)
 	kind, typ := guestKind(r.Type)
 	key := "guest/" + strconv.Itoa(vmid)
@@ -279,19 +340,10 @@ func readGuest(ctx context.Context, c *pve.Client, opts Options, warn *warnings,
 	g := &res.guest
 
 	if kind == pve.KindVM && r.Status == "running" && agentEnabled(cfg.Values["agent"]) {
-		ips, err := probeAgent(ctx, c, opts.AgentTimeout, r.Node, vmid)
-		switch {
-		case err == nil:
-			g.AgentIPs = ips
-		case ctx.Err() != nil:
-			return guestResult{}, fmt.Errorf("read agent of vm %d: %w", vmid, ctx.Err())
-		default:
-			res.agentFailed = true
-			if errors.Is(err, context.DeadlineExceeded) {
-				warn.add(key, "guest agent of vm %d did not answer in %s", vmid, opts.AgentTimeout)
-			} else {
-				warn.add(key, "guest agent of vm %d: %v", vmid, err)
-			}
+		if ips, ok := known.reuse(r, g.Digest, now, opts.AgentMaxAge); ok {
+			g.AgentIPs = slices.Clone(ips)
+		} else if err := readAgent(ctx, c, opts, warn, &res, r.Node, vmid); err != nil {
+			return guestResult{}, err
 		}
 	}
 
@@ -314,6 +366,28 @@ func readGuest(ctx context.Context, c *pve.Client, opts Options, warn *warnings,
 		}
 	}
 	return res, nil
+}
+
+// readAgent probes one VM's agent into res. Only a cancelled ctx is an
+// error; a silent or failing agent is a warning and marks the VM so that
+// its previous addresses are kept.
+func readAgent(ctx context.Context, c *pve.Client, opts Options, warn *warnings, res *guestResult, node string, vmid int) error {
+	key := "guest/" + strconv.Itoa(vmid)
+	ips, err := probeAgent(ctx, c, opts.AgentTimeout, node, vmid)
+	switch {
+	case err == nil:
+		res.guest.AgentIPs = ips
+	case ctx.Err() != nil:
+		return fmt.Errorf("read agent of vm %d: %w", vmid, ctx.Err())
+	default:
+		res.agentFailed = true
+		if errors.Is(err, context.DeadlineExceeded) {
+			warn.add(key, "guest agent of vm %d did not answer in %s", vmid, opts.AgentTimeout)
+		} else {
+			warn.add(key, "guest agent of vm %d: %v", vmid, err)
+		}
+	}
+	return nil
 }
 
 // probeAgent asks the guest agent for its addresses, bounded by timeout.

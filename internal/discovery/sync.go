@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
@@ -58,38 +60,15 @@ func (s *Syncer) run(ctx context.Context, opts Options, id int64, startedAt time
 	// the network. Base first: if another sync commits in between, the
 	// commit below fails with ErrConflict instead of recording a diff
 	// against the wrong base.
-	type stored struct {
-		base int64
-		prev state.Inventory
-		err  error
-	}
-	storedc := make(chan stored, 1)
-	go func() {
-		var r stored
-		defer func() { storedc <- r }()
-		last, err := s.Store.LastSync(ctx)
-		switch {
-		case err == nil:
-			r.base = last.ID
-		case errors.Is(err, state.ErrNotFound):
-		default:
-			r.err = fmt.Errorf("read last sync: %w", err)
-			return
-		}
-		r.prev, err = s.Store.Inventory(ctx)
-		if err != nil && !errors.Is(err, state.ErrNotFound) {
-			r.err = fmt.Errorf("read stored inventory: %w", err)
-		}
-	}()
-	d, err := discover(ctx, s.Client, opts)
-	st := <-storedc
+	st := s.readStored(ctx)
+	d, err := discover(ctx, s.Client, opts, st.memo)
 	if err != nil {
 		return Result{}, err
 	}
-	if st.err != nil {
-		return Result{}, st.err
+	base, prev, err := st.wait()
+	if err != nil {
+		return Result{}, err
 	}
-	base, prev := st.base, st.prev
 	reconcile(prev, &d.inv, d.agentFailed)
 	finished := opts.Now()
 	changes, sum := Diff(prev, d.inv, id, finished)
@@ -101,7 +80,8 @@ func (s *Syncer) run(ctx context.Context, opts Options, id int64, startedAt time
 		ID: id, StartedAt: startedAt, FinishedAt: &finished, Outcome: state.OutcomeOK,
 		Added: sum.Added, Changed: sum.Changed, Removed: sum.Removed, Unchanged: sum.Unchanged,
 	}
-	if err := s.Store.CommitSync(ctx, state.SyncWrite{BaseSyncID: base, Run: run, Inventory: d.inv, Changes: changes}); err != nil {
+	w := state.SyncWrite{BaseSyncID: base, Run: run, Inventory: d.inv, Changes: changes, Unchanged: unchangedGuests(prev, d.inv, changes)}
+	if err := s.Store.CommitSync(ctx, w); err != nil {
 		return Result{}, fmt.Errorf("commit sync: %w", err)
 	}
 	rep.report(PhaseWriting, 1, 1)
@@ -116,19 +96,97 @@ func (s *Syncer) run(ctx context.Context, opts Options, id int64, startedAt time
 func (s *Syncer) DryRun(ctx context.Context) (Result, error) {
 	opts := s.Options.withDefaults()
 	startedAt := opts.Now()
-	d, err := discover(ctx, s.Client, opts)
+	st := s.readStored(ctx)
+	d, err := discover(ctx, s.Client, opts, st.memo)
 	if err != nil {
 		return Result{}, err
 	}
-	prev, err := s.Store.Inventory(ctx)
-	if err != nil && !errors.Is(err, state.ErrNotFound) {
-		return Result{}, fmt.Errorf("read stored inventory: %w", err)
+	_, prev, err := st.wait()
+	if err != nil {
+		return Result{}, err
 	}
 	reconcile(prev, &d.inv, d.agentFailed)
 	finished := opts.Now()
 	changes, sum := Diff(prev, d.inv, 0, finished)
 	sum.Duration = finished.Sub(startedAt)
 	return Result{Summary: sum, Changes: changes, Warnings: d.warnings, Inventory: d.inv}, nil
+}
+
+// stored is the previous sync as read from the store, in the background
+// while discovery waits on the network.
+type stored struct {
+	done chan struct{}
+	base int64 // the last sync's ID, 0 when none
+	at   time.Time
+	prev state.Inventory
+	err  error
+}
+
+// readStored starts reading the base and the previous inventory. Base
+// first: if another sync commits in between, the commit fails with
+// ErrConflict instead of recording a diff against the wrong base.
+func (s *Syncer) readStored(ctx context.Context) *stored {
+	st := &stored{done: make(chan struct{})}
+	go func() {
+		defer close(st.done)
+		last, err := s.Store.LastSync(ctx)
+		switch {
+		case err == nil:
+			st.base = last.ID
+			if last.FinishedAt != nil {
+				st.at = *last.FinishedAt
+			}
+		case errors.Is(err, state.ErrNotFound):
+		default:
+			st.err = fmt.Errorf("read last sync: %w", err)
+			return
+		}
+		st.prev, err = s.Store.Inventory(ctx)
+		if err != nil && !errors.Is(err, state.ErrNotFound) {
+			st.err = fmt.Errorf("read stored inventory: %w", err)
+		}
+	}()
+	return st
+}
+
+func (st *stored) wait() (int64, state.Inventory, error) {
+	<-st.done
+	return st.base, st.prev, st.err
+}
+
+// memo is discover's view of the previous sync's agent addresses.
+func (st *stored) memo() (agentMemo, error) {
+	if _, _, err := st.wait(); err != nil {
+		return agentMemo{}, err
+	}
+	return newAgentMemo(st.prev, st.at), nil
+}
+
+// unchangedGuests lists the guests present before and now that have no
+// change record: their stored rows differ only in volatile values.
+func unchangedGuests(prev, next state.Inventory, changes []state.Change) map[int]bool {
+	if len(prev.Guests) == 0 {
+		return nil
+	}
+	was := make(map[int]bool, len(prev.Guests))
+	for _, g := range prev.Guests {
+		was[g.VMID] = true
+	}
+	out := make(map[int]bool, len(next.Guests))
+	for _, g := range next.Guests {
+		if was[g.VMID] {
+			out[g.VMID] = true
+		}
+	}
+	for _, c := range changes {
+		if c.ResourceType != ResourceGuest {
+			continue
+		}
+		if id, err := strconv.Atoi(strings.TrimPrefix(c.ResourceKey, "guest/")); err == nil {
+			delete(out, id)
+		}
+	}
+	return out
 }
 
 // reconcile carries over what this run could not know: when a guest was

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -218,6 +221,7 @@ func TestSyncSilentAgentKeepsIPs(t *testing.T) {
 	st := newMemStore()
 	s := newSyncer(f, st)
 	s.Options.AgentTimeout = 50_000_000 // 50ms
+	s.Options.AgentMaxAge = -1          // ask every agent every time
 	if _, err := s.Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -231,6 +235,75 @@ func TestSyncSilentAgentKeepsIPs(t *testing.T) {
 	}
 	if len(res.Changes) != 0 {
 		t.Errorf("changes:\n%s", strings.Join(changeLines(res.Changes), "\n"))
+	}
+}
+
+// TestSyncReusesAgentAddresses: a second sync asks again only the agents
+// of VMs that restarted or changed config since, or all of them once the
+// addresses may be older than AgentMaxAge, or with AgentMaxAge < 0.
+func TestSyncReusesAgentAddresses(t *testing.T) {
+	t.Parallel()
+	isAgent := func(p string) bool { return strings.HasSuffix(p, "/agent/network-get-interfaces") }
+	tests := []struct {
+		name   string
+		maxAge time.Duration
+		step   time.Duration // clock advance between the syncs
+		change func(t *testing.T, f *fixture)
+		want   func(first int) int // agent probes of the second sync
+	}{
+		{name: "nothing changed", step: time.Minute, want: func(int) int { return 0 }},
+		{name: "rebooted", step: time.Minute, want: func(int) int { return 1 },
+			change: func(t *testing.T, f *fixture) {
+				upid, err := f.admin.GuestAction(t.Context(), "pve1", pve.KindVM, 101, "reboot")
+				f.wait(t, upid, err)
+			}},
+		{name: "config changed", step: time.Minute, want: func(int) int { return 1 },
+			change: func(t *testing.T, f *fixture) {
+				_, err := f.admin.UpdateConfig(t.Context(), "pve1", pve.KindVM, 101, url.Values{"description": {"x"}}, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "next window", step: DefaultAgentMaxAge, want: func(n int) int { return n }},
+		{name: "refresh", maxAge: -1, step: time.Second, want: func(n int) int { return n }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			f := newFixture(t, pvesim.Options{Seed: 5, Now: clock, TaskDuration: -1})
+			st := newMemStore()
+			s := newSyncer(f, st)
+			s.Options.Now, s.Options.AgentMaxAge = clock, tc.maxAge
+			if _, err := s.Sync(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			first := f.tap.count("GET", isAgent)
+			if first < 2 {
+				t.Fatalf("first sync probed %d agents; the scenario needs more", first)
+			}
+			before, _ := st.Inventory(t.Context())
+			mu.Lock()
+			now = now.Add(tc.step)
+			mu.Unlock()
+			if tc.change != nil {
+				tc.change(t, f)
+			}
+			if _, err := s.Sync(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := f.tap.count("GET", isAgent)-first, tc.want(first); got != want {
+				t.Errorf("second sync probed %d agents, want %d", got, want)
+			}
+			after, _ := st.Inventory(t.Context())
+			for i := range after.Guests {
+				if !slices.Equal(before.Guests[i].AgentIPs, after.Guests[i].AgentIPs) {
+					t.Errorf("vm %d agent IPs %v → %v", after.Guests[i].VMID, before.Guests[i].AgentIPs, after.Guests[i].AgentIPs)
+				}
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package pve
 
 import (
+	"encoding/json"
 	"strconv"
 	"testing"
 	"time"
@@ -371,6 +372,42 @@ func FuzzDecodeInt(f *testing.F) {
 		quoted, err := DecodeInt([]byte(strconv.Quote(strconv.FormatInt(n, 10))))
 		if err != nil || quoted != n {
 			t.Fatalf("string form of %d: %d, %v", n, quoted, err)
+		}
+	})
+}
+
+// FuzzDecodeText: for every JSON string, DecodeText (with its fast path
+// for strings without escapes) answers what encoding/json does.
+func FuzzDecodeText(f *testing.F) {
+	for _, seed := range []string{`"scsi0"`, `"a\"b"`, `"\u00e9t\u00e9"`, "\"\xff\"", `"tab\there"`, `""`, `"`, `"x`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want string
+		if err := json.Unmarshal(b, &want); err != nil {
+			return
+		}
+		got, err := DecodeText(b)
+		if err != nil || got != want {
+			t.Fatalf("DecodeText(%q) = %q, %v; encoding/json says %q", b, got, err, want)
+		}
+	})
+}
+
+// FuzzDecodeNumber: for every JSON number, DecodeText (with its fast path
+// for plain integers) answers what encoding/json's Number does.
+func FuzzDecodeNumber(f *testing.F) {
+	for _, seed := range []string{`0`, `-0`, `012`, `123`, `-45`, `1e3`, `1.5`, `99999999999999999999`, `-`, ` 7 `} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want json.Number
+		if err := json.Unmarshal(b, &want); err != nil {
+			return
+		}
+		got, err := DecodeText(b)
+		if err != nil || got != plainNumber(want.String()) {
+			t.Fatalf("DecodeText(%q) = %q, %v; encoding/json says %q", b, got, err, want)
 		}
 	})
 }

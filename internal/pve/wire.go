@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Tolerant wire decoders (WIRE.md §5 items 11-12). PVE serialises Perl
@@ -96,6 +97,12 @@ func scalar(b []byte) (kind byte, text string, err error) {
 	}
 	switch b[0] {
 	case '"':
+		// Most PVE strings have no escapes: take them as they are. The
+		// bytes come from an already validated document, but check the
+		// closing quote and control bytes anyway (fuzzed input).
+		if inner := b[1:]; len(inner) > 0 && inner[len(inner)-1] == '"' && plainJSONString(inner[:len(inner)-1]) && utf8.Valid(inner) {
+			return 's', string(inner[:len(inner)-1]), nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return 0, "", err
@@ -114,6 +121,9 @@ func scalar(b []byte) (kind byte, text string, err error) {
 			return 'b', "0", nil
 		}
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		if plainJSONInt(b) {
+			return 'n', string(b), nil
+		}
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
 			return 0, "", err
@@ -225,6 +235,35 @@ func DecodeText(b []byte) (string, error) {
 		return plainNumber(s), nil
 	}
 	return s, nil
+}
+
+// plainJSONInt reports whether b is a JSON integer without sign tricks:
+// an optional '-', then digits without a leading zero (or just "0").
+func plainJSONInt(b []byte) bool {
+	d := b
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 || (d[0] == '0' && len(d) > 1) {
+		return false
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainJSONString reports whether b, the inside of a JSON string literal,
+// has no escape, no quote and no control byte: its value is b itself.
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // plainNumber rewrites a JSON number without an exponent ("1e3" → "1000").

@@ -221,6 +221,12 @@ type SyncWrite struct {
 	Run        SyncRun
 	Inventory  Inventory
 	Changes    []Change
+	// Unchanged optionally names the guests (by VMID) whose stored record
+	// equals the inventory's except for the volatile values — LastSeen,
+	// UptimeSeconds, MemoryUsedBytes, Digest — as a sync's diff found. A
+	// store may then update only those values of them; the stored result
+	// is the same either way.
+	Unchanged map[int]bool
 }
 
 // Info describes the database for /health and error messages.

@@ -23,8 +23,9 @@ type Options struct {
 	Syncer func(context.Context) (*discovery.Syncer, error)
 	Output cmdutil.OutputOptions
 
-	DryRun      bool
-	Concurrency int
+	DryRun        bool
+	Concurrency   int
+	RefreshAgents bool
 }
 
 // NewCmdSync builds the command.
@@ -37,6 +38,8 @@ func NewCmdSync(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			"(and guest-agent addresses of running VMs) in parallel — and writes it to the state store in\n" +
 			"one transaction, with a field-level change history against the previous sync. A failed or\n" +
 			"interrupted sync changes nothing and is recorded with its error.\n\n" +
+			"A running VM's agent addresses are read again when it restarted or its config changed\n" +
+			"since the last sync, and at least once every 10 minutes; --refresh-agents asks every agent now.\n\n" +
 			"The store is the workspace's .proxmox-mpc/state.db (found by walking up like git; created\n" +
 			"in the current folder when there is none), or --state-url.",
 		Example: "  proxmox-mpc sync\n  proxmox-mpc sync --dry-run\n  proxmox-mpc sync -o json --jq '.changes[] | select(.field == \"node\")'",
@@ -54,6 +57,8 @@ func NewCmdSync(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	}
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "report what would change without writing anything")
 	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", 16, "parallel per-guest API reads")
+	cmd.Flags().BoolVar(&opts.RefreshAgents, "refresh-agents", false,
+		"ask every guest agent for its addresses, even those of VMs that neither restarted nor changed in the last 10 minutes")
 	return cmd
 }
 
@@ -76,6 +81,9 @@ func syncRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	s.Options.Concurrency = opts.Concurrency
+	if opts.RefreshAgents {
+		s.Options.AgentMaxAge = -1
+	}
 	bar := newProgress(opts.IO)
 	s.Options.Progress = bar.update
 	var res discovery.Result

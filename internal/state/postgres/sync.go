@@ -128,7 +128,7 @@ func (s *Store) CommitSync(ctx context.Context, w state.SyncWrite) error {
 	}{
 		{"cluster", func() error { return writeCluster(ctx, tx, inv.Cluster, at) }},
 		{"nodes", func() error { return replaceNodes(ctx, tx, inv.Nodes) }},
-		{"guests", func() error { return upsertGuests(ctx, tx, inv.Guests, at) }},
+		{"guests", func() error { return upsertGuests(ctx, tx, inv.Guests, w.Unchanged, at) }},
 		{"storages", func() error { return replaceStorages(ctx, tx, inv.Storages) }},
 		{"networks", func() error { return replaceNetworks(ctx, tx, inv.Networks) }},
 		{"volumes", func() error { return replaceVolumes(ctx, tx, inv.Volumes) }},
@@ -246,14 +246,18 @@ var guestColumns = []string{"vmid", "type", "node", "name", "status", "tags", "p
 // removed_at is cleared. Stored guests absent from the sync are marked
 // removed at at; those already removed keep their time. The guests'
 // FirstSeen, LastSeen and RemovedAt fields are ignored: the store owns them.
-func upsertGuests(ctx context.Context, tx pgx.Tx, guests []state.Guest, at time.Time) error {
+func upsertGuests(ctx context.Context, tx pgx.Tx, guests []state.Guest, unchanged map[int]bool, at time.Time) error {
+	full, err := touchGuests(ctx, tx, guests, unchanged, at)
+	if err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `
 		CREATE TEMPORARY TABLE guests_in (LIKE guests INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"guests_in"}, guestColumns,
-		pgx.CopyFromSlice(len(guests), func(i int) ([]any, error) {
-			g := guests[i]
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"guests_in"}, guestColumns,
+		pgx.CopyFromSlice(len(full), func(i int) ([]any, error) {
+			g := guests[full[i]]
 			cfg := g.Config
 			if cfg == nil {
 				cfg = map[string]string{}
@@ -285,10 +289,66 @@ func upsertGuests(ctx context.Context, tx pgx.Tx, guests []state.Guest, at time.
 			uptime_seconds = EXCLUDED.uptime_seconds, memory_used_bytes = EXCLUDED.memory_used_bytes`); err != nil {
 		return err
 	}
+	present := make([]int32, len(guests))
+	for i, g := range guests {
+		present[i] = int32(g.VMID) // #nosec G115 -- PVE VMIDs are 100..999999999
+	}
 	_, err = tx.Exec(ctx, `
 		UPDATE guests SET removed_at = $1
-		WHERE removed_at IS NULL AND NOT EXISTS (SELECT 1 FROM guests_in i WHERE i.vmid = guests.vmid)`, at)
+		WHERE removed_at IS NULL AND vmid <> ALL($2::integer[])`, at, present)
 	return err
+}
+
+// touchGuests updates only the volatile values of the guests hinted as
+// unchanged, through a temporary table, and returns the indexes of the
+// guests that need the full write: the others, and any hinted guest that
+// is not stored as present.
+func touchGuests(ctx context.Context, tx pgx.Tx, guests []state.Guest, unchanged map[int]bool, at time.Time) ([]int, error) {
+	var full, touch []int
+	for i, g := range guests {
+		if unchanged[g.VMID] {
+			touch = append(touch, i)
+		} else {
+			full = append(full, i)
+		}
+	}
+	if len(touch) == 0 {
+		return full, nil
+	}
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMPORARY TABLE guests_touch (vmid integer PRIMARY KEY, digest text, uptime_seconds bigint,
+			memory_used_bytes bigint) ON COMMIT DROP`); err != nil {
+		return nil, err
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"guests_touch"}, []string{"vmid", "digest", "uptime_seconds", "memory_used_bytes"},
+		pgx.CopyFromSlice(len(touch), func(i int) ([]any, error) {
+			g := guests[touch[i]]
+			return []any{g.VMID, g.Digest, g.UptimeSeconds, g.MemoryUsedBytes}, nil
+		})); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `
+		UPDATE guests g SET last_seen = $1, digest = t.digest, uptime_seconds = t.uptime_seconds,
+			memory_used_bytes = t.memory_used_bytes
+		FROM guests_touch t WHERE g.vmid = t.vmid AND g.removed_at IS NULL
+		RETURNING g.vmid`, at)
+	if err != nil {
+		return nil, err
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return nil, err
+	}
+	hit := make(map[int]bool, len(done))
+	for _, v := range done {
+		hit[int(v)] = true
+	}
+	for _, i := range touch {
+		if !hit[guests[i].VMID] {
+			full = append(full, i)
+		}
+	}
+	return full, nil
 }
 
 func appendChanges(ctx context.Context, tx pgx.Tx, cs []state.Change, runID int64, at time.Time) error {

@@ -222,7 +222,7 @@ func (s *Store) writeSync(ctx context.Context, tx *sql.Tx, w state.SyncWrite) er
 	if err := insertSnapshots(ctx, tx, inv.Snapshots); err != nil {
 		return err
 	}
-	if err := upsertGuests(ctx, tx, inv.Guests, at); err != nil {
+	if err := upsertGuests(ctx, tx, inv.Guests, w.Unchanged, at); err != nil {
 		return err
 	}
 	if err := insertChanges(ctx, tx, w.Changes, w.Run.ID, at); err != nil {
@@ -314,8 +314,12 @@ func insertSnapshots(ctx context.Context, tx *sql.Tx, snaps []state.Snapshot) er
 // upsertGuests writes the inventory's guests (first_seen kept from an
 // existing row, last_seen = at, removed_at cleared) and marks the stored
 // guests the inventory lacks as removed at at.
-func upsertGuests(ctx context.Context, tx *sql.Tx, guests []state.Guest, at int64) error {
-	err := each(ctx, tx, "guests", `INSERT INTO guests (vmid, type, node, name, status, tags, pool, template, ha_state, "lock",
+func upsertGuests(ctx context.Context, tx *sql.Tx, guests []state.Guest, unchanged map[int]bool, at int64) error {
+	full, err := touchGuests(ctx, tx, guests, unchanged, at)
+	if err != nil {
+		return err
+	}
+	err = each(ctx, tx, "guests", `INSERT INTO guests (vmid, type, node, name, status, tags, pool, template, ha_state, "lock",
 		cpus, memory_bytes, disk_bytes, config, digest, agent_ips, first_seen, last_seen, removed_at, uptime_seconds, memory_used_bytes)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
 		ON CONFLICT (vmid) DO UPDATE SET type = excluded.type, node = excluded.node, name = excluded.name,
@@ -323,9 +327,9 @@ func upsertGuests(ctx context.Context, tx *sql.Tx, guests []state.Guest, at int6
 		ha_state = excluded.ha_state, "lock" = excluded."lock", cpus = excluded.cpus, memory_bytes = excluded.memory_bytes,
 		disk_bytes = excluded.disk_bytes, config = excluded.config, digest = excluded.digest, agent_ips = excluded.agent_ips,
 		last_seen = excluded.last_seen, removed_at = NULL, uptime_seconds = excluded.uptime_seconds,
-		memory_used_bytes = excluded.memory_used_bytes`, len(guests),
+		memory_used_bytes = excluded.memory_used_bytes`, len(full),
 		func(i int) ([]any, error) {
-			g := guests[i]
+			g := guests[full[i]]
 			return []any{g.VMID, g.Type, g.Node, g.Name, g.Status, encodeStrings(g.Tags), g.Pool, boolInt(g.Template), g.HAState, g.Lock,
 				g.CPUs, g.MemoryBytes, g.DiskBytes, encodeStringMap(g.Config), g.Digest, encodeStrings(g.AgentIPs),
 				at, at, g.UptimeSeconds, g.MemoryUsedBytes}, nil
@@ -346,6 +350,40 @@ func upsertGuests(ctx context.Context, tx *sql.Tx, guests []state.Guest, at int6
 		return fmt.Errorf("mark removed guests: %w", err)
 	}
 	return nil
+}
+
+// touchGuests updates only the volatile values of the guests hinted as
+// unchanged (saving the encoding and rewrite of their config) and returns
+// the indexes of the guests that need the full write: the others, and any
+// hinted guest that is not stored as present.
+func touchGuests(ctx context.Context, tx *sql.Tx, guests []state.Guest, unchanged map[int]bool, at int64) (full []int, err error) {
+	if len(unchanged) == 0 {
+		full = make([]int, len(guests))
+		for i := range guests {
+			full[i] = i
+		}
+		return full, nil
+	}
+	st, err := tx.PrepareContext(ctx, `UPDATE guests SET last_seen = ?, uptime_seconds = ?, memory_used_bytes = ?, digest = ?
+		WHERE vmid = ? AND removed_at IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("store guests: %w", err)
+	}
+	defer func() { err = errors.Join(err, st.Close()) }()
+	for i, g := range guests {
+		if !unchanged[g.VMID] {
+			full = append(full, i)
+			continue
+		}
+		res, err := st.ExecContext(ctx, at, g.UptimeSeconds, g.MemoryUsedBytes, g.Digest, g.VMID)
+		if err != nil {
+			return nil, fmt.Errorf("store guests: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			full = append(full, i)
+		}
+	}
+	return full, nil
 }
 
 func insertChanges(ctx context.Context, tx *sql.Tx, changes []state.Change, runID, at int64) error {

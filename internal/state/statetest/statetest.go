@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"RoundTrip", testRoundTrip},
 		{"RoundTripSample", testRoundTripSample},
 		{"SecondSync", testSecondSync},
+		{"UnchangedHint", testUnchangedHint},
 		{"Conflict", testConflict},
 		{"CommitUnknownRun", testCommitUnknownRun},
 		{"FailSync", testFailSync},
@@ -281,6 +282,49 @@ func testSecondSync(t *testing.T, s state.Store) {
 	wantBack := Seen([]state.Guest{base.Guests[2]}, t1, t4)[0]
 	if diff := Diff(wantBack, back); diff != "" {
 		t.Errorf("guest 102 after it reappeared (-want +got):\n%s", diff)
+	}
+}
+
+// testUnchangedHint: guests hinted as unchanged get their volatile values
+// updated; a hinted guest that is not stored, or was removed, is written
+// in full. The result equals the inventory, as without the hint.
+func testUnchangedHint(t *testing.T, s state.Store) {
+	t1 := Epoch()
+	t2 := t1.Add(time.Hour)
+	base := SampleInventory(3) // vmids 100..102
+	base.Guests = base.Guests[:2]
+	Sync(t, s, t1, base, nil)
+
+	next := SampleInventory(3)
+	for i := range next.Guests {
+		next.Guests[i].UptimeSeconds += 600
+		next.Guests[i].MemoryUsedBytes += 1 << 20
+		next.Guests[i].Digest = fmt.Sprintf("digest-%d", i)
+	}
+	ctx := t.Context()
+	baseID, err := lastSyncID(t, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.BeginSync(ctx, t2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished := t2.Add(time.Second)
+	w := state.SyncWrite{
+		BaseSyncID: baseID,
+		Run:        state.SyncRun{ID: id, StartedAt: t2, FinishedAt: &finished, Outcome: state.OutcomeOK, Unchanged: 3},
+		Inventory:  next,
+		// 102 is not stored: the hint must not lose it.
+		Unchanged: map[int]bool{100: true, 101: true, 102: true},
+	}
+	if err := s.CommitSync(ctx, w); err != nil {
+		t.Fatalf("CommitSync: %v", err)
+	}
+	want := next
+	want.Guests = append(Seen(next.Guests[:2], t1, t2), Seen(next.Guests[2:], t2, t2)...)
+	if diff := InventoryDiff(want, mustInventory(t, s)); diff != "" {
+		t.Errorf("Inventory after a hinted sync (-want +got):\n%s", diff)
 	}
 }
 
