@@ -167,3 +167,9 @@ func (m *memStore) FinishOperation(context.Context, int64, time.Time, string, st
 func (m *memStore) Operations(context.Context, state.OperationFilter) ([]state.Operation, error) {
 	return nil, nil
 }
+
+func (m *memStore) GeneratedFiles(context.Context) ([]state.GeneratedFile, error) { return nil, nil }
+
+func (m *memStore) RecordGeneratedFiles(context.Context, []state.GeneratedFile, []string) error {
+	return nil
+}

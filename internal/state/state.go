@@ -271,4 +271,20 @@ type Store interface {
 	FinishOperation(ctx context.Context, id int64, finishedAt time.Time, outcome, errText, upid string) error
 	// Operations lists journal entries, newest first.
 	Operations(ctx context.Context, f OperationFilter) ([]Operation, error)
+
+	// GeneratedFiles lists what the last code generation wrote, by path.
+	GeneratedFiles(ctx context.Context) ([]GeneratedFile, error)
+	// RecordGeneratedFiles stores files (replacing same paths) and forgets
+	// the paths in removed, in one transaction.
+	RecordGeneratedFiles(ctx context.Context, files []GeneratedFile, removed []string) error
+}
+
+// GeneratedFile is what code generation last wrote to one workspace file
+// (Path relative to the workspace root, with forward slashes): the base
+// against which a person's hand edits are detected and merged.
+type GeneratedFile struct {
+	Path        string    `json:"path"`
+	SHA256      string    `json:"sha256"`
+	Content     []byte    `json:"-"`
+	GeneratedAt time.Time `json:"generated_at"`
 }

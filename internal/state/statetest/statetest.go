@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"Operations", testOperations},
 		{"Concurrent", testConcurrent},
 		{"InfoCheck", testInfoCheck},
+		{"GeneratedFiles", testGeneratedFiles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -772,5 +773,44 @@ func testInfoCheck(t *testing.T, s state.Store) {
 	}
 	if err := s.Check(ctx); err != nil {
 		t.Errorf("Check: %v", err)
+	}
+}
+
+// testGeneratedFiles: files are stored by path (replaced on a second
+// record), removed paths are forgotten, and the list is ordered by path.
+func testGeneratedFiles(t *testing.T, s state.Store) {
+	ctx := t.Context()
+	got, err := s.GeneratedFiles(ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("GeneratedFiles on an empty store = %v, %v", got, err)
+	}
+	t1 := Epoch()
+	first := []state.GeneratedFile{
+		{Path: "terraform/web_01.tf", SHA256: "aa", Content: []byte("resource {}\n"), GeneratedAt: t1},
+		{Path: "ansible/inventory.yml", SHA256: "bb", Content: []byte("all: {}\n"), GeneratedAt: t1},
+		{Path: "terraform/empty.tf", SHA256: "cc", Content: nil, GeneratedAt: t1},
+	}
+	if err := s.RecordGeneratedFiles(ctx, first, nil); err != nil {
+		t.Fatalf("RecordGeneratedFiles: %v", err)
+	}
+	t2 := t1.Add(time.Hour)
+	second := []state.GeneratedFile{{Path: "terraform/web_01.tf", SHA256: "dd", Content: []byte("resource { x = 1 }\n"), GeneratedAt: t2}}
+	if err := s.RecordGeneratedFiles(ctx, second, []string{"terraform/empty.tf", "never/stored.tf"}); err != nil {
+		t.Fatalf("RecordGeneratedFiles again: %v", err)
+	}
+	got, err = s.GeneratedFiles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []state.GeneratedFile{first[1], second[0]}
+	if len(got) != len(want) {
+		t.Fatalf("GeneratedFiles = %d files, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Path != w.Path || g.SHA256 != w.SHA256 || string(g.Content) != string(w.Content) ||
+			!g.GeneratedAt.Truncate(time.Microsecond).Equal(w.GeneratedAt.Truncate(time.Microsecond)) {
+			t.Errorf("file %d = %+v, want %+v", i, g, w)
+		}
 	}
 }
