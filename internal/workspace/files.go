@@ -51,20 +51,26 @@ func (w *Workspace) ReadFile(rel string) (data []byte, ok bool, err error) {
 // root, recursively) whose name ends in one of exts (all files when none),
 // keyed by slash-separated path relative to the root.
 func (w *Workspace) ReadDir(dir string, exts ...string) (map[string][]byte, error) {
-	root, err := w.abs(dir)
-	if err != nil {
+	if _, err := w.abs(dir); err != nil {
 		return nil, err
 	}
+	root, err := os.OpenRoot(w.Root)
+	if err != nil {
+		return nil, fmt.Errorf("read %s/: %w", dir, err)
+	}
+	defer func() { _ = root.Close() }()
+	fsys := root.FS()
+	start := path.Clean(dir)
 	out := map[string][]byte{}
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(fsys, start, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == root {
+			if errors.Is(err, fs.ErrNotExist) && p == start {
 				return fs.SkipAll
 			}
 			return err
 		}
 		if d.IsDir() {
-			if p != root && strings.HasPrefix(d.Name(), ".") {
+			if p != start && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir // .terraform/ and friends
 			}
 			return nil
@@ -72,15 +78,11 @@ func (w *Workspace) ReadDir(dir string, exts ...string) (map[string][]byte, erro
 		if !d.Type().IsRegular() || !hasExt(d.Name(), exts) {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(w.Root, p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = data
+		out[p] = data
 		return nil
 	})
 	if err != nil {
@@ -108,6 +110,7 @@ func (w *Workspace) WriteFile(rel string, data []byte, mode fs.FileMode) error {
 	if err != nil {
 		return err
 	}
+	// #nosec G301 -- code folders are shared like any git checkout, as init makes them
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
