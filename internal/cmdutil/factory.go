@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
@@ -47,6 +48,9 @@ type Factory struct {
 	// is not written yet (init): endpoint or context, TLS, and the token
 	// from the environment variable it names or its secret file.
 	Connect func(ctx context.Context, cfg workspace.Config) (*inventory.Service, error)
+	// Codegen regenerates the code of the current workspace from its state
+	// store; an error outside a workspace.
+	Codegen func(ctx context.Context) (*codegen.Service, error)
 	// Lifecycle runs operational verbs; its journal is the state store when one exists.
 	Lifecycle func(ctx context.Context) (*lifecycle.Service, error)
 	// Forget drops what the Factory cached between console lines: the

@@ -4,6 +4,7 @@ package synccmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,9 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
 // Options holds the inputs of sync.
@@ -22,6 +25,10 @@ type Options struct {
 	IO     *iostreams.IOStreams
 	Syncer func(context.Context) (*discovery.Syncer, error)
 	Output cmdutil.OutputOptions
+
+	// Regenerate, when set, rewrites the workspace's code after a
+	// successful sync; it returns nil without a workspace.
+	Regenerate func(context.Context) (*codegen.Result, error)
 
 	DryRun        bool
 	Concurrency   int
@@ -31,6 +38,20 @@ type Options struct {
 // NewCmdSync builds the command.
 func NewCmdSync(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Syncer: f.Syncer}
+	if f.Codegen != nil {
+		opts.Regenerate = func(ctx context.Context) (*codegen.Result, error) {
+			svc, err := f.Codegen(ctx)
+			var nf *workspace.NotFoundError
+			if errors.As(err, &nf) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			res, err := svc.Run(ctx, codegen.Options{})
+			return &res, err
+		}
+	}
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Discover the live cluster into the state store and record what changed",
@@ -73,6 +94,14 @@ type resultView struct {
 	Duration  float64             `json:"duration_seconds"`
 	Changes   []state.Change      `json:"changes"`
 	Warnings  []discovery.Warning `json:"warnings"`
+	Code      *codeView           `json:"code,omitempty"`
+}
+
+// codeView is the code regeneration that followed the sync.
+type codeView struct {
+	Summary string   `json:"summary"`
+	Changed []string `json:"changed"`
+	Error   string   `json:"error,omitempty"`
 }
 
 func syncRun(ctx context.Context, opts *Options) error {
@@ -110,7 +139,21 @@ func syncRun(ctx context.Context, opts *Options) error {
 	if view.Warnings == nil {
 		view.Warnings = []discovery.Warning{}
 	}
-	return cmdutil.PrintObject(opts.IO, opts.Output, view, func(w io.Writer, cs *iostreams.ColorScheme) error {
+	var codeErr error
+	if opts.Regenerate != nil && !opts.DryRun {
+		var code *codegen.Result
+		code, codeErr = opts.Regenerate(ctx)
+		if code != nil {
+			view.Code = &codeView{Summary: code.Summary(), Changed: []string{}}
+			for _, st := range code.Changed() {
+				view.Code.Changed = append(view.Code.Changed, st.Path)
+			}
+			if codeErr != nil {
+				view.Code.Error = codeErr.Error()
+			}
+		}
+	}
+	if err := cmdutil.PrintObject(opts.IO, opts.Output, view, func(w io.Writer, cs *iostreams.ColorScheme) error {
 		for _, wn := range res.Warnings {
 			fmt.Fprintf(opts.IO.ErrOut, "%s %s: %s\n", cs.Yellow("Warning:"), wn.Resource, wn.Message)
 		}
@@ -120,8 +163,17 @@ func syncRun(ctx context.Context, opts *Options) error {
 			return nil
 		}
 		fmt.Fprintf(w, "%s Synced: %s\n", cs.SuccessIcon(), res.Summary)
+		if view.Code != nil && codeErr == nil {
+			fmt.Fprintf(w, "%s Code: %s\n", cs.SuccessIcon(), view.Code.Summary)
+		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
+	if codeErr != nil {
+		return fmt.Errorf("synced, but the code was not regenerated: %w", codeErr)
+	}
+	return nil
 }
 
 // renderChanges prints guest changes like a plan: + created, ~ changed, - removed.
