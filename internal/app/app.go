@@ -26,7 +26,9 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/guest"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/generatecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/inventorycmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/journal"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
@@ -35,6 +37,7 @@ import (
 	workspacecmd "github.com/proxmox-mpc/proxmox-mpc/internal/cli/workspace"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
@@ -164,6 +167,7 @@ func (c *nameCache) load(ctx context.Context, svc *inventory.Service, kind strin
 var mutating = map[string]bool{
 	"sync": true, "start": true, "stop": true, "shutdown": true, "reboot": true, "suspend": true, "resume": true,
 	"snapshot": true, "delete": true, "clone": true, "migrate": true, "set": true, "create": true,
+	"generate": true,
 }
 
 // lockWorkspace takes the workspace lock for a mutating command run inside
@@ -353,6 +357,14 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		guest.NewCmdClone(f, f.Lifecycle, nil), guest.NewCmdMigrate(f, f.Lifecycle, nil),
 		guest.NewCmdSet(f, f.Lifecycle, nil), guest.NewCmdCreate(f, f.Lifecycle, nil),
 		synccmd.NewCmdSync(f, nil),
+		generatecmd.NewCmdGenerate(f, nil),
+		inventorycmd.NewCmdInventory(f, func(ctx context.Context) ([]state.Guest, error) {
+			svc, err := f.StateInventory(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return svc.StateGuests(ctx)
+		}, nil),
 		history.NewCmdHistory(f, nil),
 		status.NewCmdStatus(f, nil),
 		journal.NewCmdJournal(f, nil),
@@ -486,6 +498,22 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 			return nil, err
 		}
 		return inventory.New(client, f.Logger().With(observe.KeySubsys, "inventory")), nil
+	}
+	f.Codegen = func(ctx context.Context) (*codegen.Service, error) {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("locate workspace: %w", err)
+		}
+		ws, err := workspace.Open(cwd)
+		if err != nil {
+			return nil, err
+		}
+		st, err := openStore(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		return &codegen.Service{Store: st, Workspace: ws, Generate: codegen.Files, Existing: codegen.ExistingNames,
+			Now: f.Now, Logger: f.Logger()}, nil
 	}
 	var (
 		lcMu sync.Mutex
