@@ -515,6 +515,17 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 		return &codegen.Service{Store: st, Workspace: ws, Generate: codegen.Files, Existing: codegen.ExistingNames,
 			Now: f.Now, Logger: f.Logger()}, nil
 	}
+	f.CodeEditor = func(context.Context) (*codegen.Editor, error) {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("locate workspace: %w", err)
+		}
+		ws, err := workspace.Open(cwd)
+		if err != nil {
+			return nil, err
+		}
+		return &codegen.Editor{Workspace: ws}, nil
+	}
 	var (
 		lcMu sync.Mutex
 		lc   *lifecycle.Service

@@ -51,6 +51,9 @@ type Factory struct {
 	// Codegen regenerates the code of the current workspace from its state
 	// store; an error outside a workspace.
 	Codegen func(ctx context.Context) (*codegen.Service, error)
+	// CodeEditor edits the current workspace's Terraform code (create, set
+	// and delete inside a workspace); *workspace.NotFoundError outside one.
+	CodeEditor func(ctx context.Context) (*codegen.Editor, error)
 	// Lifecycle runs operational verbs; its journal is the state store when one exists.
 	Lifecycle func(ctx context.Context) (*lifecycle.Service, error)
 	// Forget drops what the Factory cached between console lines: the

@@ -27,13 +27,21 @@ func (e Edit) Diff() string {
 		to = "/dev/null"
 	}
 	out, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(e.Before)), B: difflib.SplitLines(string(e.After)),
+		A: lines(e.Before), B: lines(e.After),
 		FromFile: from, ToFile: to, Context: 3,
 	})
 	if err != nil {
 		return ""
 	}
 	return out
+}
+
+// lines splits for difflib; nothing is no lines (not one empty line).
+func lines(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	return difflib.SplitLines(string(b))
 }
 
 // AttrPath names an attribute by its nesting: "cpu.cores" is the cores

@@ -106,7 +106,7 @@ func (e *ConflictError) Error() string {
 
 // Hint says how to resolve it.
 func (e *ConflictError) Hint() string {
-	return "merge the live change into your edit by hand (see `proxmox-mpc generate --dry-run`), or run `proxmox-mpc generate --force` to replace your edits with the generated version"
+	return "`proxmox-mpc history` shows what changed live: merge it into your edit by hand, or run `proxmox-mpc generate --force` to replace your edits with the generated version"
 }
 
 // Run generates the code from the store and writes it. When any file

@@ -3,11 +3,13 @@ package guest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
 )
 
@@ -21,6 +23,7 @@ type DeleteOptions struct {
 	DryRun          bool
 	Yes             bool
 	ContinueOnError bool
+	Live            bool
 }
 
 // NewCmdDelete builds `delete vm|ct NAME...`.
@@ -29,7 +32,10 @@ func NewCmdDelete(f *cmdutil.Factory, lc func(context.Context) (*lifecycle.Servi
 	cmd := &cobra.Command{
 		Use:   "delete vm|ct NAME|VMID... [-l SELECTOR]",
 		Short: "Delete VMs or containers and their disks (asks first)",
-		Long: "delete destroys guests and their disks through the API, after a confirmation: y/N for one\n" +
+		Long: "Inside a workspace, delete removes the guests' resources (and import blocks) from terraform/\n" +
+			"and shows the diff; applying that code destroys them. --live (and outside a workspace always)\n" +
+			"deletes on the server directly:\n\n" +
+			"delete destroys guests and their disks through the API, after a confirmation: y/N for one\n" +
 			"guest, typing the number of guests for several. --yes skips it (required without a terminal).\n" +
 			"PVE deletes stopped guests only: --stop stops running ones first. Guests tagged \"protected\"\n" +
 			"are refused unless --force. --dry-run prints the API calls and makes none.",
@@ -58,10 +64,18 @@ func NewCmdDelete(f *cmdutil.Factory, lc func(context.Context) (*lifecycle.Servi
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the API calls that would be made, and make none")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "skip the confirmation")
 	fl.BoolVar(&opts.ContinueOnError, "continue-on-error", false, "go on with the other guests after a failure")
+	fl.BoolVar(&opts.Live, "live", false, "inside a workspace: delete on the server directly instead of in the code")
 	return cmd
 }
 
 func deleteRun(ctx context.Context, opts *DeleteOptions) error {
+	ed, err := codeEditor(ctx, opts.Deps, opts.Live, opts.DryRun)
+	if err != nil {
+		return err
+	}
+	if ed != nil {
+		return deleteInCode(opts, ed)
+	}
 	inv, err := opts.Inventory(ctx)
 	if err != nil {
 		return err
@@ -104,4 +118,29 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		}
 	}
 	return execute(ctx, opts.Deps, svc, plan, lifecycle.ExecOptions{Wait: true, ContinueOnError: opts.ContinueOnError})
+}
+
+// deleteInCode removes the named guests from the workspace's code.
+func deleteInCode(opts *DeleteOptions, ed *codegen.Editor) error {
+	if opts.Selector != "" || opts.All || len(opts.Names) == 0 {
+		return cmdutil.FlagErrorf("inside a workspace, delete takes guest names (or VMIDs): selectors and --all work with --live")
+	}
+	var edits []codegen.Edit
+	for _, name := range opts.Names {
+		loc, err := ed.Find(iacKind(opts.Kind), name)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(loc.Tags, "protected") && !opts.Force {
+			return fmt.Errorf("%s %s is tagged \"protected\": its code was not removed (use --force)", opts.Kind, name)
+		}
+	}
+	for _, name := range opts.Names {
+		e, err := ed.Delete(iacKind(opts.Kind), name)
+		if err != nil {
+			return err
+		}
+		edits = append(edits, e)
+	}
+	return printEdits(opts.IO, opts.Output(), opts.DryRun, edits...)
 }

@@ -22,6 +22,7 @@ type SetOptions struct {
 	OnBoot      bool
 	Changed     func(flag string) bool
 	DryRun      bool
+	Live        bool
 }
 
 // NewCmdSet builds `set vm|ct NAME --cores N --memory 8G ...`.
@@ -30,7 +31,10 @@ func NewCmdSet(f *cmdutil.Factory, lc func(context.Context) (*lifecycle.Service,
 	cmd := &cobra.Command{
 		Use:   "set vm|ct NAME [--cores N] [--memory SIZE] [--tags a,b] [--description TEXT] [--onboot=true|false]",
 		Short: "Change options of a VM or container",
-		Long: "set changes config options through the API; only the flags given are sent, together with the\n" +
+		Long: "Inside a workspace, set edits the guest's resource in terraform/ in place (your comments and\n" +
+			"other attributes stay) and shows the diff; the server changes when the code is applied.\n" +
+			"--live (and outside a workspace always) changes the server directly:\n\n" +
+			"set changes config options through the API; only the flags given are sent, together with the\n" +
 			"config digest read just before, so a change made meanwhile by someone else is not overwritten\n" +
 			"(the server refuses; run set again). Changes a running guest cannot take at once (e.g. cores\n" +
 			"or memory without hotplug) stay pending until its next restart; set says which.\n" +
@@ -59,7 +63,8 @@ func NewCmdSet(f *cmdutil.Factory, lc func(context.Context) (*lifecycle.Service,
 	fl.StringVar(&opts.Tags, "tags", "", "tags, comma-separated (replaces the current ones; \"\" removes them)")
 	fl.StringVar(&opts.Description, "description", "", "description (\"\" removes it)")
 	fl.BoolVar(&opts.OnBoot, "onboot", false, "start the guest when its node boots")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the API call that would be made, and make none")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the API call (or the code diff) that would be made, and make none")
+	fl.BoolVar(&opts.Live, "live", false, "inside a workspace: change the server directly instead of the code")
 	return cmd
 }
 
@@ -101,6 +106,17 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 	req, err := setRequest(opts)
 	if err != nil {
 		return err
+	}
+	ed, err := codeEditor(ctx, opts.Deps, opts.Live, opts.DryRun)
+	if err != nil {
+		return err
+	}
+	if ed != nil {
+		edit, err := setInCode(opts, ed, req)
+		if err != nil {
+			return err
+		}
+		return printEdits(opts.IO, opts.Output(), opts.DryRun, edit)
 	}
 	inv, err := opts.Inventory(ctx)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
@@ -29,10 +30,13 @@ type Deps struct {
 	Inventory func(context.Context) (*inventory.Service, error)
 	Lifecycle func(context.Context) (*lifecycle.Service, error)
 	Output    func() cmdutil.OutputOptions
+	// Code is the workspace's code editor (create, set and delete edit the
+	// code inside a workspace); *workspace.NotFoundError outside one.
+	Code func(context.Context) (*codegen.Editor, error)
 }
 
 func depsOf(f *cmdutil.Factory, lc func(context.Context) (*lifecycle.Service, error)) Deps {
-	return Deps{IO: f.IOStreams, Inventory: f.Inventory, Lifecycle: lc, Output: f.Output}
+	return Deps{IO: f.IOStreams, Inventory: f.Inventory, Lifecycle: lc, Output: f.Output, Code: f.CodeEditor}
 }
 
 // kinds maps the accepted spellings of a guest type.

@@ -171,7 +171,7 @@ func syncRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if codeErr != nil {
-		return fmt.Errorf("synced, but the code was not regenerated: %w", codeErr)
+		return fmt.Errorf("synced; %w", codeErr)
 	}
 	return nil
 }

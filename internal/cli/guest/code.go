@@ -1,0 +1,152 @@
+package guest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iac"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
+)
+
+// nextStep tells what turns a code change into a server change.
+const nextStep = "The server is not changed yet: the change is in the code. Apply it with OpenTofu or Terraform in terraform/ (tofu plan, then tofu apply), or run the command again with --live to change the server directly."
+
+// codeEditor returns the workspace's code editor when the command runs
+// inside a workspace without --live; nil outside one.
+func codeEditor(ctx context.Context, d Deps, live, dryRun bool) (*codegen.Editor, error) {
+	if live || d.Code == nil {
+		return nil, nil
+	}
+	ed, err := d.Code(ctx)
+	var nf *workspace.NotFoundError
+	if errors.As(err, &nf) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ed.DryRun = dryRun
+	return ed, nil
+}
+
+func iacKind(kind string) iac.Kind {
+	if kind == inventory.TypeCT {
+		return iac.KindCT
+	}
+	return iac.KindVM
+}
+
+// editView is -o json of a code edit.
+type editView struct {
+	File    string `json:"file"`
+	Action  string `json:"action"` // "changed", "created", "removed", "unchanged"
+	Diff    string `json:"diff"`
+	Written bool   `json:"written"`
+}
+
+// printEdits shows the code diffs like `git diff`, coloured on a terminal,
+// and what to do next.
+func printEdits(ios *iostreams.IOStreams, out cmdutil.OutputOptions, dryRun bool, edits ...codegen.Edit) error {
+	views := make([]editView, 0, len(edits))
+	for _, e := range edits {
+		v := editView{File: e.Path, Diff: e.Diff(), Written: !dryRun}
+		switch {
+		case e.Before == nil:
+			v.Action = "created"
+		case e.After == nil:
+			v.Action = "removed"
+		case string(e.Before) == string(e.After):
+			v.Action, v.Written = "unchanged", false
+		default:
+			v.Action = "changed"
+		}
+		views = append(views, v)
+	}
+	return cmdutil.PrintObject(ios, out, views, func(w io.Writer, cs *iostreams.ColorScheme) error {
+		changed := false
+		for _, v := range views {
+			if v.Action == "unchanged" {
+				fmt.Fprintf(w, "%s already says so: nothing to change\n", v.File)
+				continue
+			}
+			changed = true
+			for _, line := range strings.SplitAfter(v.Diff, "\n") {
+				switch {
+				case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
+					fmt.Fprint(w, cs.Bold(line))
+				case strings.HasPrefix(line, "+"):
+					fmt.Fprint(w, cs.Green(line))
+				case strings.HasPrefix(line, "-"):
+					fmt.Fprint(w, cs.Red(line))
+				case strings.HasPrefix(line, "@@"):
+					fmt.Fprint(w, cs.Cyan(line))
+				default:
+					fmt.Fprint(w, line)
+				}
+			}
+		}
+		switch {
+		case !changed:
+		case dryRun:
+			fmt.Fprintln(w, "Dry run: the code was not changed.")
+		default:
+			fmt.Fprintln(ios.ErrOut, nextStep)
+		}
+		return nil
+	})
+}
+
+// setInCode applies set's flags to the guest's resource in the code.
+func setInCode(opts *SetOptions, ed *codegen.Editor, req lifecycle.SetRequest) (codegen.Edit, error) {
+	set := map[codegen.AttrPath]cty.Value{}
+	if req.Cores != nil {
+		set["cpu.cores"] = cty.NumberIntVal(int64(*req.Cores))
+	}
+	if req.Memory != nil {
+		mib, err := lifecycle.ParseMemory(*req.Memory)
+		if err != nil {
+			return codegen.Edit{}, usage(err)
+		}
+		set["memory.dedicated"] = cty.NumberIntVal(int64(mib))
+	}
+	if req.Tags != nil {
+		tags, err := lifecycle.ParseTags(*req.Tags)
+		if err != nil {
+			return codegen.Edit{}, usage(err)
+		}
+		if len(tags) == 0 {
+			set["tags"] = cty.NilVal
+		} else {
+			vals := make([]cty.Value, len(tags))
+			for i, t := range tags {
+				vals[i] = cty.StringVal(t)
+			}
+			set["tags"] = cty.ListVal(vals)
+		}
+	}
+	if req.Description != nil {
+		if *req.Description == "" {
+			set["description"] = cty.NilVal
+		} else {
+			set["description"] = cty.StringVal(*req.Description)
+		}
+	}
+	if req.OnBoot != nil {
+		attr := codegen.AttrPath("on_boot")
+		if opts.Kind == inventory.TypeCT {
+			attr = "start_on_boot"
+		}
+		set[attr] = cty.BoolVal(*req.OnBoot)
+	}
+	return ed.Set(iacKind(opts.Kind), opts.Guest, set)
+}
