@@ -24,20 +24,21 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/connection"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/contextcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/generatecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/guest"
-	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/generatecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/inventorycmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/journal"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/testcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/version"
 	workspacecmd "github.com/proxmox-mpc/proxmox-mpc/internal/cli/workspace"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
-	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
@@ -46,6 +47,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/testrun"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/userconfig"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
@@ -358,6 +360,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		guest.NewCmdSet(f, f.Lifecycle, nil), guest.NewCmdCreate(f, f.Lifecycle, nil),
 		synccmd.NewCmdSync(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
+		testcmd.NewCmdTest(f, nil),
 		inventorycmd.NewCmdInventory(f, func(ctx context.Context) ([]state.Guest, error) {
 			svc, err := f.StateInventory(ctx)
 			if err != nil {
@@ -514,6 +517,17 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 		}
 		return &codegen.Service{Store: st, Workspace: ws, Generate: codegen.Files, Existing: codegen.ExistingNames,
 			Now: f.Now, Logger: f.Logger()}, nil
+	}
+	f.TestChecks = func(context.Context) ([]testrun.Check, error) {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("locate workspace: %w", err)
+		}
+		ws, err := workspace.Open(cwd)
+		if err != nil {
+			return nil, err
+		}
+		return codegen.Checks(ws), nil
 	}
 	f.CodeEditor = func(context.Context) (*codegen.Editor, error) {
 		cwd, err := os.Getwd()

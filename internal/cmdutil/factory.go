@@ -10,6 +10,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/testrun"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
@@ -63,6 +64,9 @@ type Factory struct {
 	// PinFingerprint records a certificate fingerprint the user confirmed
 	// for an endpoint; it returns the file and whether anything changed.
 	PinFingerprint func(endpoint, fingerprint string) (path string, changed bool, err error)
+	// TestChecks returns the built-in checks that `test` runs before the
+	// external tools (nil: none).
+	TestChecks func(ctx context.Context) ([]testrun.Check, error)
 	// Now is the clock.
 	Now func() time.Time
 }

@@ -29,6 +29,9 @@ var gitignoreEntries = []string{
 	Dir + "/history",
 	Dir + "/lock",
 	Dir + "/lock.info",
+	"terraform/.terraform/", // providers and modules `tofu init` downloads
+	"*.tfstate",
+	"*.tfstate.backup",
 }
 
 // InitResult lists what Init wrote, relative to the root.

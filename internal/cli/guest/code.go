@@ -15,6 +15,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
@@ -72,8 +73,8 @@ func printEdits(ios *iostreams.IOStreams, out cmdutil.OutputOptions, dryRun bool
 		}
 		views = append(views, v)
 	}
-	return cmdutil.PrintObject(ios, out, views, func(w io.Writer, cs *iostreams.ColorScheme) error {
-		changed := false
+	changed := false
+	err := cmdutil.PrintObject(ios, out, views, func(w io.Writer, cs *iostreams.ColorScheme) error {
 		for _, v := range views {
 			if v.Action == "unchanged" {
 				fmt.Fprintf(w, "%s already says so: nothing to change\n", v.File)
@@ -95,15 +96,15 @@ func printEdits(ios *iostreams.IOStreams, out cmdutil.OutputOptions, dryRun bool
 				}
 			}
 		}
-		switch {
-		case !changed:
-		case dryRun:
+		if changed && dryRun {
 			fmt.Fprintln(w, "Dry run: the code was not changed.")
-		default:
-			fmt.Fprintln(ios.ErrOut, nextStep)
 		}
 		return nil
 	})
+	if err == nil && changed && !dryRun && !out.IsStructured() {
+		fmt.Fprintln(ios.ErrOut, nextStep)
+	}
+	return err
 }
 
 // setInCode applies set's flags to the guest's resource in the code.
@@ -149,4 +150,77 @@ func setInCode(opts *SetOptions, ed *codegen.Editor, req lifecycle.SetRequest) (
 		set[attr] = cty.BoolVal(*req.OnBoot)
 	}
 	return ed.Set(iacKind(opts.Kind), opts.Guest, set)
+}
+
+// createInCode writes a planned create into the code instead of running it.
+// The plan was validated against the server (name, node, storage, bridge,
+// template); the VMID must also be free in the code.
+func createInCode(ctx context.Context, opts *CreateOptions, svc *lifecycle.Service, ed *codegen.Editor) error {
+	used, err := ed.VMIDs()
+	if err != nil {
+		return err
+	}
+	req := opts.CreateRequest
+	var plan lifecycle.CreatePlan
+	for range 1000 {
+		if plan, err = svc.PlanCreate(ctx, req); err != nil {
+			return usage(err)
+		}
+		if !used[plan.Guest.VMID] {
+			break
+		}
+		if opts.VMID != 0 {
+			return usage(fmt.Errorf("vmid %d is already used in the code", plan.Guest.VMID))
+		}
+		req.VMID = plan.Guest.VMID + 1
+	}
+	printNotices(opts.IO, plan.Plan)
+	g, set := createdGuest(plan, opts.Start)
+	edit, err := ed.Create(g, set)
+	if err != nil {
+		return err
+	}
+	return printEdits(opts.IO, opts.Output(), opts.DryRun, edit)
+}
+
+// createdGuest is the guest a create will make, as PVE will store it: the
+// create form with its allocation syntax ("local-lvm:32") turned into the
+// stored volume form ("local-lvm:vm-104-disk-0,size=32G").
+func createdGuest(plan lifecycle.CreatePlan, start bool) (state.Guest, map[codegen.AttrPath]cty.Value) {
+	form := plan.Steps[0].Call.Params
+	vmid := plan.Guest.VMID
+	cfg := map[string]string{}
+	for k, v := range form {
+		if len(v) == 0 || k == "vmid" || k == "start" || k == "ostemplate" {
+			continue
+		}
+		cfg[k] = v[0]
+	}
+	for _, k := range []string{"scsi0", "rootfs"} {
+		v, ok := cfg[k]
+		if !ok {
+			continue
+		}
+		head, opts, _ := strings.Cut(v, ",")
+		storage, gib, _ := strings.Cut(head, ":")
+		stored := fmt.Sprintf("%s:vm-%d-disk-0", storage, vmid)
+		if opts != "" {
+			stored += "," + opts
+		}
+		cfg[k] = stored + ",size=" + gib + "G"
+	}
+	typ, status := state.TypeVM, "stopped"
+	if plan.Guest.Type == inventory.TypeCT {
+		typ = state.TypeCT
+	}
+	if start {
+		status = "running"
+	}
+	g := state.Guest{VMID: vmid, Type: typ, Node: plan.Guest.Node, Name: plan.Guest.Name, Status: status, Config: cfg}
+	set := map[codegen.AttrPath]cty.Value{}
+	if typ == state.TypeCT {
+		set["vm_id"] = cty.NumberIntVal(int64(vmid))
+		set["operating_system.template_file_id"] = cty.StringVal(form.Get("ostemplate"))
+	}
+	return g, set
 }

@@ -17,6 +17,7 @@ type CreateOptions struct {
 	lifecycle.CreateRequest
 	DryRun bool
 	Async  bool
+	Live   bool
 }
 
 // NewCmdCreate builds `create vm|ct --name NAME ...`.
@@ -24,8 +25,11 @@ func NewCmdCreate(f *cmdutil.Factory, lc func(context.Context) (*lifecycle.Servi
 	opts := &CreateOptions{Deps: depsOf(f, lc)}
 	cmd := &cobra.Command{
 		Use:   "create vm|ct --name NAME [flags]",
-		Short: "Create a VM or container directly through the API",
-		Long: "create makes a new VM (one SCSI disk, one NIC, no OS installed) or container (from\n" +
+		Short: "Create a VM or container (in the code inside a workspace, else through the API)",
+		Long: "Inside a workspace, create validates everything against the server as below, then writes the\n" +
+			"new guest's resource to terraform/NAME.tf and shows it; the next apply creates it. --live (and\n" +
+			"outside a workspace always) creates it directly:\n\n" +
+			"create makes a new VM (one SCSI disk, one NIC, no OS installed) or container (from\n" +
 			"--ostemplate) with the next free VMID unless --vmid, and waits for the create task.\n" +
 			"Everything is checked first: the name, the VMID, the node (default: the online node with the\n" +
 			"most free memory), the storage (content type and room for the disk), the bridge and the\n" +
@@ -63,6 +67,7 @@ func NewCmdCreate(f *cmdutil.Factory, lc func(context.Context) (*lifecycle.Servi
 	fl.BoolVar(&opts.Start, "start", false, "start the guest once created")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the API call that would be made, and make none")
 	fl.BoolVar(&opts.Async, "async", false, "return once the server accepted the task")
+	fl.BoolVar(&opts.Live, "live", false, "inside a workspace: create on the server directly instead of in the code")
 	return cmd
 }
 
@@ -102,6 +107,13 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	svc, err := opts.Lifecycle(ctx)
 	if err != nil {
 		return err
+	}
+	ed, err := codeEditor(ctx, opts.Deps, opts.Live, opts.DryRun)
+	if err != nil {
+		return err
+	}
+	if ed != nil {
+		return createInCode(ctx, opts, svc, ed)
 	}
 	plan, err := svc.PlanCreate(ctx, opts.CreateRequest)
 	if err != nil {

@@ -293,7 +293,8 @@ func nodeFile(node string, subs []Subject) ([]byte, error) {
 				fmt.Sprintf("%s (%s): %s is not %s", label, s.Address, c.what, display(c.want))))
 		}
 	}
-	return hclwrite.Format(f.Bytes()), nil
+	// Bytes runs hclwrite's formatter (the one `tofu fmt` uses) over the tokens.
+	return f.Bytes(), nil
 }
 
 func display(v cty.Value) string {

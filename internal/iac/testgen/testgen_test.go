@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
@@ -273,6 +274,9 @@ func TestGeneratedFilesParseAndMatchSchema(t *testing.T) {
 				if !strings.HasSuffix(f.Path, ".tftest.hcl") {
 					continue
 				}
+				if formatted := hclwrite.Format(f.Content); !bytes.Equal(formatted, f.Content) {
+					t.Errorf("%s is not formatted as tofu fmt would:\n%s", f.Path, cmp.Diff(string(formatted), string(f.Content)))
+				}
 				hf, diags := p.ParseHCL(f.Content, f.Path)
 				if diags.HasErrors() {
 					t.Fatalf("%s: %v", f.Path, diags)
@@ -373,6 +377,9 @@ func FuzzGenerate(f *testing.F) {
 				if _, diags := p.ParseHCL(fl.Content, fl.Path); diags.HasErrors() {
 					t.Fatalf("generated file does not parse: %v\n%s", diags, fl.Content)
 				}
+				if !bytes.Equal(hclwrite.Format(fl.Content), fl.Content) {
+					t.Fatalf("generated file is not formatted:\n%s", fl.Content)
+				}
 			}
 		}
 	})
@@ -387,4 +394,19 @@ func BenchmarkGenerateLarge(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(subs)), "guests")
+}
+
+// BenchmarkGenerate10k generates the tests of 10,000 guests on 10 nodes.
+func BenchmarkGenerate10k(b *testing.B) {
+	subs := make([]Subject, 10000)
+	for i := range subs {
+		subs[i] = Subject{Address: fmt.Sprintf("%s.guest_%d", ResourceVM, i), Kind: "vm", Name: fmt.Sprintf("guest-%d", i),
+			Node: fmt.Sprintf("pve%d", i%10), VMID: 100 + i, Cores: 2, MemoryMiB: 2048, Disks: []DiskSize{{Attr: "disk[0].size", GiB: 32}}}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Generate(subs); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
