@@ -394,7 +394,7 @@ func (e *UnknownCommandError) Error() string { return fmt.Sprintf("unknown comma
 // Hint offers close commands.
 func (e *UnknownCommandError) Hint() string {
 	if len(e.Suggestions) > 0 {
-		return "did you mean " + strings.Join(e.Suggestions, " or ") + "?"
+		return "did you mean " + diag.OrList(e.Suggestions) + "?"
 	}
 	return "run `proxmox-mpc --help` to see the commands"
 }
@@ -408,7 +408,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	cmd.Flags().VisitAll(func(fl *pflag.Flag) { names = append(names, "--"+fl.Name) })
 	if name, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
 		if s := diag.Suggest(name, names); len(s) > 0 {
-			return &cmdutil.FlagError{Err: fmt.Errorf("%s (did you mean %s?)", msg, strings.Join(s, " or "))}
+			return &cmdutil.FlagError{Err: fmt.Errorf("%s (did you mean %s?)", msg, diag.OrList(s))}
 		}
 	}
 	return &cmdutil.FlagError{Err: err}

@@ -229,7 +229,7 @@ func TestUsageErrors(t *testing.T) {
 		code     int
 		contains []string
 	}{
-		{"unknown command", []string{"gett", "vms"}, 2, []string{`unknown command "gett"`, "did you mean get or set?"}},
+		{"unknown command", []string{"gett", "vms"}, 2, []string{`unknown command "gett"`, "did you mean get, set or test?"}},
 		{"unknown flag", []string{"get", "vms", "--stauts", "running"}, 2, []string{"unknown flag: --stauts", "--status"}},
 		{"unknown kind", []string{"--demo", "get", "vmz"}, 2, []string{`unknown resource type "vmz"`, "did you mean vms?"}},
 		{"unknown guest", []string{"--demo", "describe", "vm", "web-1"}, 2, []string{`vm "web-1" not found`, "did you mean web-01"}},

@@ -39,7 +39,7 @@ func TestConsoleScripted(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	for _, want := range []string{`unknown command "gett" — did you mean get or set?`, "natural-language requests are not available yet"} {
+	for _, want := range []string{`unknown command "gett" — did you mean get, set or test?`, "natural-language requests are not available yet"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -101,7 +101,7 @@ func TestConsoleThroughPTY(t *testing.T) {
 	typeLine("/status")
 	pos = scr.waitFor(t, pos, "reachable, PVE 9.1")
 	pos = scr.waitFor(t, pos, "Changes    none on the server since the last sync")
-	typeLine("create vm --name pty-01 --memory 1G --disk 4G --cores 1")
+	typeLine("create vm --name pty-01 --memory 1G --disk 4G --cores 1 --live")
 	pos = scr.waitFor(t, pos, "pty-01")
 	typeLine("start vm pty-01")
 	pos = scr.waitFor(t, pos, "start vm/")

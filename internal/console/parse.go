@@ -95,7 +95,7 @@ func (s *session) parseSlash(verb string, rest []string) action {
 	}
 	name := "/" + verb
 	if sug := diag.Suggest(name, cands); len(sug) > 0 {
-		return action{kind: actMessage, msg: fmt.Sprintf("unknown command %q — did you mean %s?", name, strings.Join(sug, " or "))}
+		return action{kind: actMessage, msg: fmt.Sprintf("unknown command %q — did you mean %s?", name, diag.OrList(sug))}
 	}
 	return action{kind: actMessage, msg: fmt.Sprintf("unknown command %q — type /help or `help` to see the commands", name)}
 }
@@ -108,7 +108,7 @@ func (s *session) unknown(first string, args []string, line string) action {
 	}
 	cands := append(slices.Clone(s.commands()), mappedSlashVerbs()...)
 	if sug := diag.Suggest(first, cands); len(sug) > 0 {
-		return action{kind: actMessage, msg: fmt.Sprintf("unknown command %q — did you mean %s?", first, strings.Join(sug, " or "))}
+		return action{kind: actMessage, msg: fmt.Sprintf("unknown command %q — did you mean %s?", first, diag.OrList(sug))}
 	}
 	if len(args) > 1 {
 		return action{kind: actMessage, msg: noNL}

@@ -248,3 +248,11 @@ func RenderJSON(w io.Writer, d Diagnostic) error {
 	}
 	return nil
 }
+
+// OrList joins choices for a suggestion: "a", "a or b", "a, b or c".
+func OrList(s []string) string {
+	if len(s) < 3 {
+		return strings.Join(s, " or ")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}

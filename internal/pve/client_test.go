@@ -660,10 +660,10 @@ func TestRequestTimeout(t *testing.T) {
 		case <-release:
 		}
 	})
-	c := s.client(func(c *Config) { c.Timeout, c.MaxRetries = 50*time.Millisecond, -1 })
+	c := s.client(func(c *Config) { c.Timeout, c.MaxRetries = 300*time.Millisecond, -1 })
 	_, err := c.Nodes(context.Background())
 	var ne *NetworkError
-	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "no reply within 50ms") {
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "no reply within 300ms") {
 		t.Fatalf("err = %v, want a timeout *NetworkError", err)
 	}
 	if !strings.Contains(ne.Hint(), "reachable") {
