@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -428,8 +429,8 @@ func TestVarsJSON(t *testing.T) {
 	}
 }
 
-// inventoryDoc is inventory.yml as one yaml.Node tree: the oracle for the
-// chunked encoding.
+// inventoryDoc is inventory.yml as one yaml.Node tree: encoded by yaml.v3,
+// the oracle for the hand-written emitter.
 func inventoryDoc(m model) *yaml.Node {
 	all := mapping()
 	if len(m.hosts) > 0 {
@@ -453,21 +454,91 @@ func inventoryDoc(m model) *yaml.Node {
 	return document(inventoryComment, mapping(str("all"), all))
 }
 
-// TestInventoryChunks: the chunked inventory.yml is byte for byte what
-// yaml.v3 writes for the whole tree at once.
-func TestInventoryChunks(t *testing.T) {
+// varsNode is a host's vars as a yaml.Node, in field order, with the same
+// omissions as their JSON.
+func varsNode(v hostVars) *yaml.Node {
+	n := mapping()
+	add := func(k string, val *yaml.Node) { n.Content = append(n.Content, str(k), val) }
+	if v.AnsibleHost != "" {
+		add("ansible_host", str(v.AnsibleHost))
+	}
+	if v.AnsibleUser != "" {
+		add("ansible_user", str(v.AnsibleUser))
+	}
+	if v.ProxmoxName != "" {
+		add("proxmox_name", str(v.ProxmoxName))
+	}
+	add("proxmox_node", str(v.ProxmoxNode))
+	if v.ProxmoxPool != "" {
+		add("proxmox_pool", str(v.ProxmoxPool))
+	}
+	add("proxmox_status", str(v.ProxmoxStatus))
+	tags := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	for _, t := range v.ProxmoxTags {
+		tags.Content = append(tags.Content, str(t))
+	}
+	add("proxmox_tags", tags)
+	add("proxmox_type", str(v.ProxmoxType))
+	add("proxmox_vmid", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v.ProxmoxVMID)})
+	return n
+}
+
+// oddStrings are strings at the edges of the emitter's quoting: YAML 1.1
+// words, numbers, indicators, escapes of every kind, a leading byte-order
+// mark (which makes yaml.v3 escape every character) and keys around the
+// 128-byte simple-key limit.
+func oddStrings() []string {
+	return []string{
+		"", " ", "x ", " x", "a  b", "on", "Yes", "NULL", "~", "1:20", "100", "-5", "1e3", ".inf", "0x1F", "2025-01-02",
+		"a: b", "a:b", "#x", "a #b", "- item", "? q", "[x]", "{y}", "a,b", "&a", "*a", "!t", "|", ">", "%", "@", "`",
+		"'q'", "\"dq\"", "back\\slash", "---", "...", "ünï", "é\t#", "\x00\x01\x07\x08\x0b\x0c\x1b\x1f\x7f",
+		"cr\rlf\n", "line1\nline2\n\nline4", "nel\u0085x", "nbsp\u00a0x", "c1\u0080\u009f", "ls\u2028ps\u2029",
+		"\ufeffbom first", "mid\ufeffbom", "\ufeff", "\ufffe\uffff\ufffd", "\ue000\ud7ff", "emoji \U0001F600",
+		"\ufeff\u00a0\u0085\t\"\\é\U0001F600 x",
+		strings.Repeat("k", maxSimpleKey), strings.Repeat("k", maxSimpleKey+1), "1" + strings.Repeat("k", maxSimpleKey),
+		strings.Repeat("long tag with spaces ", 12),
+	}
+}
+
+// oddGuests use every odd string as a name, node, tag, pool, status, type
+// and cloud-init user.
+func oddGuests() []state.Guest {
+	odd := oddStrings()
+	var out []state.Guest
+	for i, s := range odd {
+		typ := state.TypeVM
+		if i%5 == 4 {
+			typ = s // an unknown type
+		}
+		out = append(out, state.Guest{
+			VMID: 8000 + i, Type: typ, Name: s, Node: s, Status: s, Pool: s, Template: i%7 == 6,
+			Tags:   []string{s, odd[(i+1)%len(odd)], "plain"},
+			Config: map[string]string{"ciuser": s, "ipconfig0": "ip=10.8.0.1/24"},
+		})
+	}
+	// Valid host names longer than a simple key, also ones that need quotes.
+	out = append(out,
+		state.Guest{VMID: 8900, Type: state.TypeVM, Name: strings.Repeat("h", maxSimpleKey+1), Node: "n", Status: "running"},
+		state.Guest{VMID: 8901, Type: state.TypeVM, Name: "1" + strings.Repeat("h", maxSimpleKey), Node: "n", Status: "running",
+			Tags: []string{strings.Repeat("t", maxSimpleKey+1)}},
+		state.Guest{VMID: 8902, Type: state.TypeVM, Name: strings.Repeat("h", maxSimpleKey), Node: "n", Status: "running"},
+	)
+	return out
+}
+
+// TestInventoryMatchesYAMLv3: the hand-written inventory.yml is byte for
+// byte what yaml.v3 writes for the whole tree.
+func TestInventoryMatchesYAMLv3(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("long tag with spaces ", 12)
 	tests := []struct {
 		name   string
 		guests []state.Guest
 	}{
 		{"empty", nil},
 		{"homelab and tricky", append(homelab(t), trickyGuests()...)},
-		{"large", scenarioGuests(t, pvesim.Options{Scenario: pvesim.ScenarioLarge, Guests: 2*chunkSize + 17, Seed: 9})},
-		{"odd values", []state.Guest{{VMID: 1, Type: state.TypeVM, Name: "a", Node: "n\nx", Status: "running",
-			Tags: []string{long, "\u00e9\t#", "key: value", "- item", "'q'", "\"dq\""}, Pool: long,
-			Config: map[string]string{"ciuser": "line1\nline2\n\nline4"}}}},
+		{"large", scenarioGuests(t, pvesim.Options{Scenario: pvesim.ScenarioLarge, Guests: 600, Seed: 9})},
+		{"odd values", oddGuests()},
+		{"no groups", []state.Guest{{VMID: 1, Name: "bare"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -482,8 +553,101 @@ func TestInventoryChunks(t *testing.T) {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("chunked inventory differs from the one-tree encoding (-tree +chunked):\n%s", d)
+				t.Errorf("inventory.yml differs from yaml.v3's encoding (-yaml.v3 +emitter):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestInventoryRoundTrip: inventory.yml, read back by yaml.v3, holds
+// exactly the model's hosts, host vars and groups.
+func TestInventoryRoundTrip(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		guests []state.Guest
+	}{
+		{"homelab and tricky", append(homelab(t), trickyGuests()...)},
+		{"large", scenarioGuests(t, pvesim.Options{Scenario: pvesim.ScenarioLarge, Guests: 600, Seed: 11})},
+		{"odd values", oddGuests()},
+	}
+	// vars are hostVars as inventory.yml names them.
+	type vars struct {
+		AnsibleHost   string   `yaml:"ansible_host"`
+		AnsibleUser   string   `yaml:"ansible_user"`
+		ProxmoxName   string   `yaml:"proxmox_name"`
+		ProxmoxNode   string   `yaml:"proxmox_node"`
+		ProxmoxPool   string   `yaml:"proxmox_pool"`
+		ProxmoxStatus string   `yaml:"proxmox_status"`
+		ProxmoxTags   []string `yaml:"proxmox_tags"`
+		ProxmoxType   string   `yaml:"proxmox_type"`
+		ProxmoxVMID   int      `yaml:"proxmox_vmid"`
+	}
+	type inventory struct {
+		All struct {
+			Hosts    map[string]vars `yaml:"hosts"`
+			Children map[string]struct {
+				Hosts map[string]*struct{} `yaml:"hosts"`
+			} `yaml:"children"`
+		} `yaml:"all"`
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files, err := Generate(tt.guests, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got inventory
+			if err := yaml.Unmarshal(files[0].Content, &got); err != nil {
+				t.Fatalf("inventory.yml does not parse: %v", err)
+			}
+			m := build(tt.guests, Options{})
+			wantVars := map[string]hostVars{}
+			for _, h := range m.hosts {
+				wantVars[h.name] = h.vars
+			}
+			gotVars := map[string]hostVars{}
+			for name, v := range got.All.Hosts {
+				if v.ProxmoxTags == nil {
+					v.ProxmoxTags = []string{} // yaml.v3 reads [] as nil
+				}
+				gotVars[name] = hostVars(v)
+			}
+			if d := cmp.Diff(wantVars, gotVars); d != "" {
+				t.Errorf("host vars (-model +inventory.yml):\n%s", d)
+			}
+			wantGroups := map[string][]string{}
+			for _, g := range m.groups {
+				wantGroups[g.name] = g.hosts
+			}
+			gotGroups := map[string][]string{}
+			for name, g := range got.All.Children {
+				for h, v := range g.Hosts {
+					if v != nil {
+						t.Errorf("group %s: host %s has a value, want null", name, h)
+					}
+					gotGroups[name] = append(gotGroups[name], h)
+				}
+				slices.Sort(gotGroups[name])
+			}
+			if d := cmp.Diff(wantGroups, gotGroups); d != "" {
+				t.Errorf("groups (-model +inventory.yml):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestInventoryInvalidUTF8: YAML can not hold invalid UTF-8; Generate
+// fails, as it did with yaml.v3, instead of writing something else.
+func TestInventoryInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	for _, g := range []state.Guest{
+		{VMID: 1, Type: state.TypeVM, Name: "a", Node: "pve1", Status: "running", Tags: []string{"bad\xff"}},
+		{VMID: 2, Type: state.TypeVM, Name: "b", Node: "pve\xc3", Status: "running"},
+	} {
+		if _, err := Generate([]state.Guest{g}, Options{}); err == nil || !strings.Contains(err.Error(), "invalid UTF-8") {
+			t.Errorf("guest %d: err = %v, want invalid UTF-8", g.VMID, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package ansible
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/netip"
 	"testing"
@@ -91,6 +92,30 @@ func FuzzJSONString(f *testing.F) {
 		}
 		if back != want {
 			t.Errorf("%q: decodes to %q, encoding/json's to %q", s, back, want)
+		}
+	})
+}
+
+// FuzzInventoryMatchesYAMLv3: for any string as host name, vars and tags,
+// the hand-written inventory.yml is what yaml.v3 writes for the tree.
+func FuzzInventoryMatchesYAMLv3(f *testing.F) {
+	for _, s := range oddStrings() {
+		f.Add(s, "web-01")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		guests := []state.Guest{
+			{VMID: 1, Type: state.TypeVM, Name: a, Node: b, Status: a, Pool: b, Tags: []string{a, b},
+				Config: map[string]string{"ciuser": a, "ipconfig0": "ip=10.0.0.1/24"}},
+			{VMID: 2, Type: b, Name: b, Node: a, Status: b, Tags: []string{b}},
+		}
+		m := build(guests, Options{})
+		want, wantErr := encodeYAML(inventoryDoc(m))
+		got, err := encodeInventory(m)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%q, %q: emitter error %v, yaml.v3 error %v", a, b, err, wantErr)
+		}
+		if err == nil && !bytes.Equal(got, want) {
+			t.Errorf("%q, %q: emitter wrote\n%s\nyaml.v3 wrote\n%s", a, b, got, want)
 		}
 	})
 }

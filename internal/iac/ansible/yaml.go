@@ -1,10 +1,7 @@
 package ansible
 
 import (
-	"bytes"
-	"fmt"
 	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -31,116 +28,6 @@ const siteComment = header + `
 # Guests that were stopped at the last sync (group status_stopped) will be
 # unreachable. To run it for real, set check_mode to false below: a play's
 # check_mode wins over the --check flag of ansible-playbook.`
-
-// chunkSize is how many map entries one yaml.v3 encoder writes. yaml.v3
-// keeps every event of an Encode call in one growing slice, which makes a
-// single 10,000-host document several times slower than these chunks.
-const chunkSize = 256
-
-// maxSimpleKey is the longest key yaml.v3 writes as a plain "key:".
-const maxSimpleKey = 128
-
-// encodeInventory writes inventory.yml. The fixed skeleton (all:, hosts:,
-// children:, and group names, which are [a-z0-9_] and need no quoting) is
-// written here; every host name and value is encoded by yaml.v3, in chunks
-// of mapping entries indented to their depth. The result is the same as
-// encoding the whole tree at once (see the test TestInventoryChunks).
-func encodeInventory(m model) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(400 * (len(m.hosts) + 1))
-	for line := range strings.SplitSeq(inventoryComment, "\n") {
-		buf.WriteString(line)
-		buf.WriteByte('\n')
-	}
-	buf.WriteByte('\n')
-	if len(m.hosts) == 0 {
-		buf.WriteString("all: {}\n")
-		return buf.Bytes(), nil
-	}
-	buf.WriteString("all:\n  hosts:\n")
-	entries := make([]*yaml.Node, 0, 2*chunkSize)
-	for i, h := range m.hosts {
-		entries = append(entries, str(h.name), varsNode(h.vars))
-		if len(entries) == 2*chunkSize || i == len(m.hosts)-1 {
-			if err := encodeEntries(&buf, entries, 4); err != nil {
-				return nil, err
-			}
-			entries = entries[:0]
-		}
-	}
-	buf.WriteString("  children:\n")
-	for _, g := range m.groups {
-		if !groupLike(g.name) {
-			return nil, fmt.Errorf("group name %q is not [a-z0-9_]", g.name)
-		}
-		if len(g.name) > maxSimpleKey {
-			// yaml.v3 writes such a key as "? key"; let it.
-			members := mapping()
-			for _, h := range g.hosts {
-				members.Content = append(members.Content, str(h), null())
-			}
-			if err := encodeEntries(&buf, []*yaml.Node{str(g.name), mapping(str("hosts"), members)}, 4); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		buf.WriteString("    " + g.name + ":\n      hosts:\n")
-		for i, h := range g.hosts {
-			entries = append(entries, str(h), null())
-			if len(entries) == 2*chunkSize || i == len(g.hosts)-1 {
-				if err := encodeEntries(&buf, entries, 8); err != nil {
-					return nil, err
-				}
-				entries = entries[:0]
-			}
-		}
-	}
-	return buf.Bytes(), nil
-}
-
-// encodeEntries encodes key/value nodes as one block mapping and appends
-// it to buf with every non-empty line indented by indent spaces.
-func encodeEntries(buf *bytes.Buffer, kv []*yaml.Node, indent int) error {
-	out, err := encodeYAML(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping(kv...)}})
-	if err != nil {
-		return err
-	}
-	pad := strings.Repeat(" ", indent)
-	for line := range bytes.Lines(out) {
-		if len(bytes.TrimSpace(line)) > 0 {
-			buf.WriteString(pad)
-		}
-		buf.Write(line)
-	}
-	return nil
-}
-
-func varsNode(v hostVars) *yaml.Node {
-	n := mapping()
-	add := func(k string, val *yaml.Node) { n.Content = append(n.Content, str(k), val) }
-	if v.AnsibleHost != "" {
-		add("ansible_host", str(v.AnsibleHost))
-	}
-	if v.AnsibleUser != "" {
-		add("ansible_user", str(v.AnsibleUser))
-	}
-	if v.ProxmoxName != "" {
-		add("proxmox_name", str(v.ProxmoxName))
-	}
-	add("proxmox_node", str(v.ProxmoxNode))
-	if v.ProxmoxPool != "" {
-		add("proxmox_pool", str(v.ProxmoxPool))
-	}
-	add("proxmox_status", str(v.ProxmoxStatus))
-	tags := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
-	for _, t := range v.ProxmoxTags {
-		tags.Content = append(tags.Content, str(t))
-	}
-	add("proxmox_tags", tags)
-	add("proxmox_type", str(v.ProxmoxType))
-	add("proxmox_vmid", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v.ProxmoxVMID)})
-	return n
-}
 
 func groupVarsAllDoc() *yaml.Node {
 	key := str("ansible_python_interpreter")
@@ -189,14 +76,31 @@ func str(s string) *yaml.Node {
 	return n
 }
 
-// yaml11Words are the plain scalars YAML 1.1 resolves to booleans or null.
-var yaml11Words = map[string]bool{
-	"y": true, "n": true, "yes": true, "no": true, "on": true, "off": true,
-	"true": true, "false": true, "null": true,
+// yaml11Word reports whether s, ignoring ASCII case, is a plain scalar
+// YAML 1.1 resolves to a boolean or null: y, n, yes, no, on, off, true,
+// false, null. (Only ASCII strings can be plain: a non-ASCII look-alike is
+// quoted anyway.)
+func yaml11Word(s string) bool {
+	if len(s) == 0 || len(s) > 5 {
+		return false
+	}
+	var low [5]byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	switch string(low[:len(s)]) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+		return true
+	}
+	return false
 }
 
 func plainSafe(s string) bool {
-	if s == "" || yaml11Words[strings.ToLower(s)] {
+	if s == "" || yaml11Word(s) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

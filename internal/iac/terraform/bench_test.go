@@ -4,6 +4,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iac"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 )
@@ -61,5 +64,24 @@ func BenchmarkCheckSchema10k(b *testing.B) {
 		if errs := CheckSchema(m); len(errs) > 0 {
 			b.Fatal(errs[0])
 		}
+	}
+}
+
+// BenchmarkParseConfig10k is the floor of BenchmarkRead10k: bare
+// hclsyntax.ParseConfig of the same files, on the same workers, nothing
+// read from the trees.
+func BenchmarkParseConfig10k(b *testing.B) {
+	files, err := Generate(large10k(b), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		forEach(len(files), func(i int) {
+			if _, diags := hclsyntax.ParseConfig(files[i].Content, files[i].Path, hcl.InitialPos); diags.HasErrors() {
+				panic(diags)
+			}
+		})
 	}
 }

@@ -65,7 +65,7 @@ const (
 // Other blocks (terraform, provider, variable, ...) are ignored and other
 // resource types counted. The error, when not nil, is an Errors.
 func Read(files map[string][]byte) (*Code, error) {
-	code := &Code{Imports: map[string]string{}, Files: map[string]string{}}
+	code := &Code{}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -75,6 +75,16 @@ func Read(files map[string][]byte) (*Code, error) {
 	results := make([]fileResult, len(names))
 	forEach(len(names), func(i int) { results[i] = readFile(names[i], files[names[i]]) })
 	var errs, warns []*Error
+	nGuests, nImports := 0, 0
+	for _, res := range results {
+		nGuests += len(res.guests)
+		nImports += len(res.imports)
+	}
+	if nGuests > 0 {
+		code.Guests = make([]Guest, 0, nGuests)
+	}
+	code.Imports = make(map[string]string, nImports)
+	code.Files = make(map[string]string, nGuests)
 	for i, res := range results {
 		errs = append(errs, res.errs...)
 		warns = append(warns, res.warns...)
@@ -219,14 +229,63 @@ func (d *decoder) value(a *hclsyntax.Attribute, ty cty.Type) (cty.Value, bool) {
 
 // body reads one block body, remembering what it used.
 type body struct {
-	d    *decoder
-	b    *hclsyntax.Body
-	path string
-	used map[string]bool
+	d          *decoder
+	b          *hclsyntax.Body
+	parent     *body    // nil for a resource body
+	name       string   // block type, or the resource address for a resource body
+	used       []string // attribute names read
+	usedBlocks []bool   // blocks read, by index in b.Blocks; nil until one is
 }
 
-func (d *decoder) open(b *hclsyntax.Body, path string) *body {
-	return &body{d: d, b: b, path: path, used: map[string]bool{}}
+func (d *decoder) open(b *hclsyntax.Body, address string) *body {
+	return &body{d: d, b: b, name: address}
+}
+
+// path is the body's path for messages: the resource address, then the
+// block types.
+func (r *body) path() string {
+	if r.parent == nil {
+		return r.name
+	}
+	return r.parent.path() + "." + r.name
+}
+
+func (r *body) use(name string) {
+	if !r.isUsed(name) {
+		r.used = append(r.used, name)
+	}
+}
+
+func (r *body) isUsed(name string) bool {
+	return slices.Contains(r.used, name)
+}
+
+// literal returns the value of a plain literal of type ty without
+// evaluating the expression: a quoted string without interpolation, a
+// number or a bool, known and not null. For these, Expr.Value gives the same
+// value (a one-part template renders its literal, which the parser already
+// normalised as cty.StringVal does) and converting to ty changes nothing.
+func literal(e hclsyntax.Expression, ty cty.Type) (cty.Value, bool) {
+	var v cty.Value
+	switch e := e.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		v = e.Val
+	case *hclsyntax.TemplateExpr:
+		if len(e.Parts) != 1 {
+			return cty.NilVal, false
+		}
+		l, ok := e.Parts[0].(*hclsyntax.LiteralValueExpr)
+		if !ok {
+			return cty.NilVal, false
+		}
+		v = l.Val
+	default:
+		return cty.NilVal, false
+	}
+	if v.Type() != ty || !v.IsKnown() || v.IsNull() || v.IsMarked() {
+		return cty.NilVal, false
+	}
+	return v, true
 }
 
 func (r *body) attr(name string, ty cty.Type) (cty.Value, bool) {
@@ -237,7 +296,10 @@ func (r *body) attr(name string, ty cty.Type) (cty.Value, bool) {
 	if a == nil {
 		return cty.NilVal, false
 	}
-	r.used[name] = true
+	r.use(name)
+	if v, ok := literal(a.Expr, ty); ok {
+		return v, true
+	}
 	v, ok := r.d.value(a, ty)
 	if !ok || v.IsNull() {
 		return cty.NilVal, false
@@ -286,6 +348,30 @@ func (r *body) integer(name string, def int) int {
 }
 
 func (r *body) list(name string) []string {
+	if r == nil {
+		return nil
+	}
+	// A tuple of plain string literals needs no evaluation.
+	if a := r.b.Attributes[name]; a != nil {
+		if t, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok {
+			out := make([]string, 0, len(t.Exprs))
+			for _, e := range t.Exprs {
+				v, ok := literal(e, cty.String)
+				if !ok {
+					out = nil
+					break
+				}
+				out = append(out, v.AsString())
+			}
+			if out != nil {
+				r.use(name)
+				if len(out) == 0 {
+					return nil
+				}
+				return out
+			}
+		}
+	}
 	v, ok := r.attr(name, cty.List(cty.String))
 	if !ok || v.LengthInt() == 0 {
 		return nil
@@ -308,8 +394,11 @@ func (r *body) blocks(typ string) []*body {
 	var out []*body
 	for i, b := range r.b.Blocks {
 		if b.Type == typ {
-			r.used["#"+strconv.Itoa(i)] = true
-			out = append(out, r.d.open(b.Body, r.path+"."+typ))
+			if r.usedBlocks == nil {
+				r.usedBlocks = make([]bool, len(r.b.Blocks))
+			}
+			r.usedBlocks[i] = true
+			out = append(out, &body{d: r.d, b: b.Body, parent: r, name: typ})
 		}
 	}
 	return out
@@ -322,7 +411,7 @@ func (r *body) block(typ string) *body {
 		return nil
 	}
 	if len(bs) > 1 {
-		r.d.errs = append(r.d.errs, errAt(bs[1].b.SrcRange, "keep one", "%s: more than one %s block", r.path, typ))
+		r.d.errs = append(r.d.errs, errAt(bs[1].b.SrcRange, "keep one", "%s: more than one %s block", r.path(), typ))
 	}
 	return bs[0]
 }
@@ -333,14 +422,23 @@ func (r *body) done(children ...*body) {
 	if r == nil {
 		return
 	}
-	for _, a := range sortedAttrs(r.b) {
-		if !r.used[a.Name] {
-			r.d.warns = append(r.d.warns, errAt(a.NameRange, "proxmox-mpc keeps it in the code but does not manage it", "%s.%s is not represented in the model", r.path, a.Name))
+	unused := false
+	for name := range r.b.Attributes {
+		if !r.isUsed(name) {
+			unused = true
+			break
+		}
+	}
+	if unused {
+		for _, a := range sortedAttrs(r.b) {
+			if !r.isUsed(a.Name) {
+				r.d.warns = append(r.d.warns, errAt(a.NameRange, "proxmox-mpc keeps it in the code but does not manage it", "%s.%s is not represented in the model", r.path(), a.Name))
+			}
 		}
 	}
 	for i, b := range r.b.Blocks {
-		if !r.used["#"+strconv.Itoa(i)] {
-			r.d.warns = append(r.d.warns, errAt(b.TypeRange, "proxmox-mpc keeps it in the code but does not manage it", "%s: block %s is not represented in the model", r.path, b.Type))
+		if r.usedBlocks == nil || !r.usedBlocks[i] {
+			r.d.warns = append(r.d.warns, errAt(b.TypeRange, "proxmox-mpc keeps it in the code but does not manage it", "%s: block %s is not represented in the model", r.path(), b.Type))
 		}
 	}
 	for _, c := range children {
@@ -355,7 +453,7 @@ func (d *decoder) readResource(b *hclsyntax.Block) Guest {
 		g.Kind = iac.KindCT
 	}
 	if r.b.Attributes["node_name"] == nil {
-		d.errs = append(d.errs, errAt(b.DefRange(), `add node_name = "<node>"`, "%s: missing node_name", r.path))
+		d.errs = append(d.errs, errAt(b.DefRange(), `add node_name = "<node>"`, "%s: missing node_name", r.path()))
 	}
 	var opened []*body
 	// lifecycle first: ignored attributes change the defaults.
@@ -366,7 +464,7 @@ func (d *decoder) readResource(b *hclsyntax.Block) Guest {
 		if a == nil {
 			continue
 		}
-		lb.used["ignore_changes"] = true
+		lb.use("ignore_changes")
 		exprs, diags := hcl.ExprList(a.Expr)
 		if diags.HasErrors() {
 			d.errs = append(d.errs, errAt(a.Expr.Range(), "list attribute names, e.g. [scsi_hardware]", "ignore_changes: not a list of attribute names"))
@@ -600,10 +698,10 @@ func (d *decoder) readCT(r *body, g *iac.Guest, ignored map[string]bool) []*body
 		ct.NICs = append(ct.NICs, n)
 	}
 	if len(ips) > len(ct.NICs) {
-		d.warns = append(d.warns, errAt(r.b.SrcRange, "write one ip_config per network_interface, in order", "%s: %d ip_config blocks for %d network interfaces", r.path, len(ips), len(ct.NICs)))
+		d.warns = append(d.warns, errAt(r.b.SrcRange, "write one ip_config per network_interface, in order", "%s: %d ip_config blocks for %d network interfaces", r.path(), len(ips), len(ct.NICs)))
 	}
 	if ob := open(r.block("operating_system")); ob != nil {
-		ob.used["template_file_id"] = true // required by the schema, not in PVE
+		ob.use("template_file_id") // required by the schema, not in PVE
 		ct.OSType = ob.str("type", "unmanaged")
 	}
 	g.CT = ct
