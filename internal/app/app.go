@@ -279,7 +279,8 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		Use:   "proxmox-mpc",
 		Short: "Turn a Proxmox VE cluster into code and back",
 		Long: "proxmox-mpc reads a Proxmox VE cluster, shows what runs where, keeps it in a state store,\n" +
-			"and acts on guests through the API (in later releases it turns them into Terraform and Ansible code).\n\n" +
+			"writes its guests as Terraform (bpg/proxmox) and Ansible code in a workspace, and acts on them\n" +
+			"through the API.\n\n" +
 			"With no command it starts the interactive console (lines from stdin when it is not a terminal).\n" +
 			"Connect with the bpg provider's variables (PROXMOX_VE_ENDPOINT, PROXMOX_VE_API_TOKEN),\n" +
 			"a named context, or try everything on the built-in simulator with --demo.",
