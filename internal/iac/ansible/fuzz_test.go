@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -116,6 +118,86 @@ func FuzzInventoryMatchesYAMLv3(f *testing.F) {
 		}
 		if err == nil && !bytes.Equal(got, want) {
 			t.Errorf("%q, %q: emitter wrote\n%s\nyaml.v3 wrote\n%s", a, b, got, want)
+		}
+	})
+}
+
+// plainSafeWords is the rule plainSafe implements, written plainly: the
+// oracle for its byte table.
+func plainSafeWords(s string) bool {
+	switch strings.ToLower(s) {
+	case "", "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.':
+			if i == 0 {
+				return false
+			}
+		case c == ' ':
+			if i == 0 || i == len(s)-1 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzPlainSafe: plainSafe agrees with its plain statement.
+func FuzzPlainSafe(f *testing.F) {
+	for _, s := range append(oddStrings(), "ON", "oFf", "Nulls", "a b", "a-1.x_y", "Z") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := plainSafe(s), plainSafeWords(s); got != want {
+			t.Errorf("plainSafe(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+// keyYAML writes {k: {a: s}, k+"x": null, s: null} with the emitter's key
+// functions, and with yaml.v3: keys of any length and content.
+func keyYAML(k, s string) (emitted, want []byte, err error) {
+	tree := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping(
+		str(k), mapping(str("a"), str(s)),
+		str(k+"x"), null(),
+		str(s), null(),
+	)}}
+	want, err = encodeYAML(tree)
+	var explicit bool
+	emitted, explicit = appendKey(emitted, 0, k)
+	emitted = appendNested(emitted, 2, explicit)
+	emitted = appendField(emitted, "", "a: ", s)
+	emitted, _ = appendKey(emitted, 0, k+"x")
+	emitted = append(emitted, '\n')
+	emitted, _ = appendKey(emitted, 0, s)
+	emitted = append(emitted, '\n')
+	return emitted, want, err
+}
+
+// FuzzKeyMatchesYAMLv3: keys (simple, long, with line breaks) come out as
+// yaml.v3 writes them. Host and group names never hold line breaks, but
+// the emitter does not rely on it.
+func FuzzKeyMatchesYAMLv3(f *testing.F) {
+	odd := oddStrings()
+	for i, s := range odd {
+		f.Add(s, odd[(i+7)%len(odd)])
+	}
+	f.Fuzz(func(t *testing.T, k, s string) {
+		if k == s || k+"x" == s || !utf8.ValidString(k) || !utf8.ValidString(s) {
+			t.Skip() // duplicate keys; measure rejects invalid UTF-8 first
+		}
+		got, want, err := keyYAML(k, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%q, %q: emitter wrote\n%s\nyaml.v3 wrote\n%s", k, s, got, want)
 		}
 	})
 }

@@ -99,25 +99,37 @@ func yaml11Word(s string) bool {
 	return false
 }
 
+// plainSafe reports whether s may be written plain: an ASCII letter, then
+// letters, digits, '_', '-', '.' and inner spaces, and not a YAML 1.1 word.
+// Such a string has no indicator, resolves to a string in YAML 1.1 and
+// 1.2 alike, and yaml.v3 writes it as it is.
 func plainSafe(s string) bool {
-	if s == "" || yaml11Word(s) {
+	if s == "" || plainClass[s[0]] != plainLetter || s[len(s)-1] == ' ' || yaml11Word(s) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.':
-			if i == 0 {
-				return false
-			}
-		case c == ' ':
-			if i == 0 || i == len(s)-1 {
-				return false
-			}
-		default:
+	for i := 1; i < len(s); i++ {
+		if plainClass[s[i]] == 0 {
 			return false
 		}
 	}
 	return true
 }
+
+// Classes of the bytes of a plain scalar, in plainClass: letters go
+// anywhere, digits, '_', '-' and '.' after the first byte, a space inside.
+const (
+	plainLetter = 1 + iota
+	plainInner
+)
+
+var plainClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			t[c] = plainLetter
+		case c >= '0' && c <= '9', c == '_', c == '-', c == '.', c == ' ':
+			t[c] = plainInner
+		}
+	}
+	return t
+}()
