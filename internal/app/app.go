@@ -27,6 +27,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/generatecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/guest"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/healthcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/inventorycmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/journal"
@@ -40,6 +41,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/health"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
@@ -362,6 +364,14 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		synccmd.NewCmdSync(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
 		testcmd.NewCmdTest(f, nil),
+		healthcmd.NewCmdHealth(f, health.Deps{
+			Store: f.StateStore,
+			NotConfigured: func(err error) bool {
+				var ce *ConnError
+				return errors.As(err, &ce) && ce.Problem == noEndpointProblem
+			},
+			Refused: func(err error) bool { return errors.Is(err, pve.ErrUnauthorized) || errors.Is(err, pve.ErrForbidden) },
+		}, nil),
 		inventorycmd.NewCmdInventory(f, func(ctx context.Context) ([]state.Guest, error) {
 			svc, err := f.StateInventory(ctx)
 			if err != nil {
@@ -466,6 +476,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 		store = st
 		return st, nil
 	}
+	f.StateStore = func(ctx context.Context) (state.Store, error) { return openStore(ctx, false) }
 	f.StateInventory = func(ctx context.Context) (*inventory.Service, error) {
 		st, err := openStore(ctx, false)
 		if err != nil {

@@ -149,7 +149,7 @@ func resolveConnection(g *globalOptions, env Env) (connSettings, error) {
 	}
 	if cfg.Endpoint == "" {
 		return connSettings{}, &ConnError{
-			Problem: "no Proxmox VE endpoint configured",
+			Problem: noEndpointProblem,
 			hint:    "export PROXMOX_VE_ENDPOINT=https://HOST:8006 and PROXMOX_VE_API_TOKEN='USER@REALM!ID=SECRET', pass --endpoint, or try --demo",
 		}
 	}
@@ -298,3 +298,6 @@ func withWorkspace(g *globalOptions, env Env, cwd string) (*globalOptions, Env, 
 	}
 	return &wg, wenv, nil
 }
+
+// noEndpointProblem is the ConnError when no endpoint is configured at all.
+const noEndpointProblem = "no Proxmox VE endpoint configured"

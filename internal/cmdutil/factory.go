@@ -10,6 +10,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/testrun"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
@@ -35,6 +36,9 @@ type Factory struct {
 	Output func() OutputOptions
 	// Inventory connects (lazily) to the chosen endpoint or to the demo simulator.
 	Inventory func(ctx context.Context) (*inventory.Service, error)
+	// StateStore opens the state store without creating it (cached; the
+	// app closes it at exit): *inventory.NoStateError when there is none yet.
+	StateStore func(ctx context.Context) (state.Store, error)
 	// StateInventory answers reads from the state store as the last sync
 	// saw it (get --from-state, describe --from-state, history).
 	StateInventory func(ctx context.Context) (*inventory.Service, error)
