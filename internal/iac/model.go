@@ -220,19 +220,23 @@ type VGA struct {
 type CT struct {
 	Unprivileged bool
 	OSType       string // "" = key absent
-	Arch         string // default amd64
-	Cores        int    // default 1
-	Limit        float64
-	Units        int
-	MemoryMiB    int // default 512; 0 = key absent
-	SwapMiB      int
-	RootFS       RootFS
-	MountPoints  []MountPoint // index order
-	Features     *Features
-	NICs         []CTNIC // index order
-	DNSDomain    string
-	DNSServers   []string
-	Console      Console
+	// TemplateFileID is the template a container is created from
+	// (operating_system.template_file_id): creation-only, not in PVE's
+	// config, so "" for every container that already exists.
+	TemplateFileID string
+	Arch           string // default amd64
+	Cores          int    // default 1
+	Limit          float64
+	Units          int
+	MemoryMiB      int // default 512; 0 = key absent
+	SwapMiB        int
+	RootFS         RootFS
+	MountPoints    []MountPoint // index order
+	Features       *Features
+	NICs           []CTNIC // index order
+	DNSDomain      string
+	DNSServers     []string
+	Console        Console
 }
 
 // RootFS is the CT root disk.

@@ -65,15 +65,17 @@ const (
 // Other blocks (terraform, provider, variable, ...) are ignored and other
 // resource types counted. The error, when not nil, is an Errors.
 func Read(files map[string][]byte) (*Code, error) {
-	code := &Code{}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := sortedNames(files)
 	// Files are independent: read them in parallel, merge in name order.
 	results := make([]fileResult, len(names))
 	forEach(len(names), func(i int) { results[i] = readFile(names[i], files[names[i]]) })
+	return merge(names, results)
+}
+
+// merge combines the files' results (names sorted, results[i] read from
+// names[i]) into the Code and runs the checks across files.
+func merge(names []string, results []fileResult) (*Code, error) {
+	code := &Code{}
 	var errs, warns []*Error
 	nGuests, nImports := 0, 0
 	for _, res := range results {
@@ -701,7 +703,7 @@ func (d *decoder) readCT(r *body, g *iac.Guest, ignored map[string]bool) []*body
 		d.warns = append(d.warns, errAt(r.b.SrcRange, "write one ip_config per network_interface, in order", "%s: %d ip_config blocks for %d network interfaces", r.path(), len(ips), len(ct.NICs)))
 	}
 	if ob := open(r.block("operating_system")); ob != nil {
-		ob.use("template_file_id") // required by the schema, not in PVE
+		ct.TemplateFileID = ob.str("template_file_id", "") // creation-only, not in PVE
 		ct.OSType = ob.str("type", "unmanaged")
 	}
 	g.CT = ct

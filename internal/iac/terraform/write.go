@@ -520,10 +520,11 @@ func writeCT(w *tokenWriter, g *iac.Guest) {
 		setBool(w, "enabled", !n.LinkDown, true)
 		w.close()
 	}
-	if ct.OSType != "" && ct.OSType != "unmanaged" {
+	if (ct.OSType != "" && ct.OSType != "unmanaged") || ct.TemplateFileID != "" {
 		w.open("operating_system")
-		// Required by the schema but not in PVE (ADOPTION §5): always "".
-		setStrAlways(w, "template_file_id", "")
+		// Required by the schema but not in PVE (ADOPTION §5): "" for a
+		// container that exists; the template for one the code creates.
+		setStrAlways(w, "template_file_id", ct.TemplateFileID)
 		setStrAlways(w, "type", ct.OSType)
 		w.close()
 	}
