@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
@@ -365,7 +366,8 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		generatecmd.NewCmdGenerate(f, nil),
 		testcmd.NewCmdTest(f, nil),
 		healthcmd.NewCmdHealth(f, health.Deps{
-			Store: f.StateStore,
+			Store:        f.StateStore,
+			VersionCache: cachePath(env, "tool-versions.json"),
 			NotConfigured: func(err error) bool {
 				var ce *ConnError
 				return errors.As(err, &ce) && ce.Problem == noEndpointProblem
@@ -689,4 +691,18 @@ func buildInfo() cmdutil.BuildInfo {
 		}
 	}
 	return b
+}
+
+// cachePath is a file in the user's cache folder for proxmox-mpc
+// ($XDG_CACHE_HOME, else ~/.cache); "" when neither is known.
+func cachePath(env Env, name string) string {
+	dir := env("XDG_CACHE_HOME")
+	if dir == "" {
+		home := env("HOME")
+		if home == "" {
+			return ""
+		}
+		dir = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(dir, "proxmox-mpc", name)
 }

@@ -105,6 +105,9 @@ type Deps struct {
 	// Exec runs the tool at path with args and returns its standard
 	// output (default os/exec).
 	Exec func(ctx context.Context, path string, args ...string) ([]byte, error)
+	// VersionCache is a file remembering tool versions by binary path,
+	// size and mtime ("" = ask every tool every time).
+	VersionCache string
 	// ToolTimeout bounds each tool run (default DefaultToolTimeout).
 	ToolTimeout time.Duration
 	// ServerTimeout bounds the server checks (default DefaultServerTimeout).
@@ -166,10 +169,12 @@ func run(ctx context.Context, d Deps, connect func(context.Context) (server, err
 	g.Go(func() error { srv = gatherServer(ctx, d, connect); return nil })
 	g.Go(func() error { db = checkDatabase(ctx, d); return nil })
 	g.Go(func() error { ws = gatherWorkspace(d); return nil })
+	vc := loadVersionCache(d.VersionCache)
 	for i, spec := range toolSpecs {
-		g.Go(func() error { tools[i] = probeTool(ctx, d, spec); return nil })
+		g.Go(func() error { tools[i] = probeTool(ctx, d, vc, spec); return nil })
 	}
 	_ = g.Wait() // the checks report their own errors
+	vc.save()
 
 	var checks []Check
 	checks = append(checks, srv.serverCheck(), srv.authCheck(), db, ws.check())

@@ -392,7 +392,7 @@ func TestToolChecks(t *testing.T) {
 			})
 			facts := make([]toolFacts, len(toolSpecs))
 			for i, s := range toolSpecs {
-				facts[i] = probeTool(t.Context(), d, s)
+				facts[i] = probeTool(t.Context(), d, loadVersionCache(""), s)
 			}
 			got := map[string]want{}
 			for _, c := range toolChecks(facts, tt.workspace) {
@@ -702,5 +702,45 @@ func TestRunConcurrent(t *testing.T) {
 	}
 	if rep.Overall != Red || rep.Summary != "1 problem, 1 warning" {
 		t.Errorf("overall %s %q", rep.Overall, rep.Summary)
+	}
+}
+
+// TestVersionCache: a tool's version is asked once per binary (path,
+// size, mtime); a changed binary is asked again.
+func TestVersionCache(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ansible-playbook")
+	if err := os.WriteFile(bin, []byte("v1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(dir, "cache", "tool-versions.json")
+	calls := 0
+	d := withDefaults(Deps{
+		VersionCache: cache,
+		LookPath:     func(string) (string, error) { return bin, nil },
+		Exec: func(context.Context, string, ...string) ([]byte, error) {
+			calls++
+			return []byte(fmt.Sprintf("ansible-playbook [core 2.14.%d]\n", calls)), nil
+		},
+	})
+	spec := toolSpec{Name: "ansible-playbook", Args: []string{"--version"}}
+	probe := func() string {
+		vc := loadVersionCache(cache)
+		f := probeTool(t.Context(), d, vc, spec)
+		vc.save()
+		return f.Version
+	}
+	if v := probe(); v != "2.14.1" || calls != 1 {
+		t.Fatalf("first probe: %q after %d calls", v, calls)
+	}
+	if v := probe(); v != "2.14.1" || calls != 1 {
+		t.Fatalf("cached probe: %q after %d calls", v, calls)
+	}
+	if err := os.WriteFile(bin, []byte("v2, longer"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v := probe(); v != "2.14.2" || calls != 2 {
+		t.Fatalf("probe of a changed binary: %q after %d calls", v, calls)
 	}
 }

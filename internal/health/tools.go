@@ -49,7 +49,7 @@ func execTool(ctx context.Context, path string, args ...string) ([]byte, error) 
 	return cmd.Output()
 }
 
-func probeTool(ctx context.Context, d Deps, spec toolSpec) toolFacts {
+func probeTool(ctx context.Context, d Deps, vc *versionCache, spec toolSpec) toolFacts {
 	f := toolFacts{Spec: spec}
 	f.Duration = timed(d.Now, func() {
 		p, err := d.LookPath(spec.Name)
@@ -57,6 +57,10 @@ func probeTool(ctx context.Context, d Deps, spec toolSpec) toolFacts {
 			return
 		}
 		f.Path = p
+		if v, ok := vc.get(p); ok {
+			f.Version = v
+			return
+		}
 		ctx, cancel := context.WithTimeout(ctx, d.ToolTimeout)
 		defer cancel()
 		out, err := d.Exec(ctx, p, spec.Args...)
@@ -70,7 +74,9 @@ func probeTool(ctx context.Context, d Deps, spec toolSpec) toolFacts {
 		f.Version = ParseVersion(string(out))
 		if f.Version == "" {
 			f.Err = fmt.Errorf("no version in its output %q", firstLine(string(out)))
+			return
 		}
+		vc.put(p, f.Version)
 	})
 	return f
 }
