@@ -11,12 +11,16 @@ import (
 	"cmp"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -73,17 +77,18 @@ type File struct {
 // ansible script, then one .tftest.hcl per node sorted by node name).
 // The same subjects in any order give byte-identical files.
 func Generate(subjects []Subject) ([]File, error) {
-	byNode := map[string][]Subject{}
-	seen := map[string]bool{}
-	for _, s := range subjects {
-		if err := validate(s); err != nil {
+	byNode := map[string][]guest{}
+	seen := make(map[string]bool, len(subjects))
+	for i := range subjects {
+		g, err := prepare(&subjects[i])
+		if err != nil {
 			return nil, err
 		}
-		if seen[s.Address] {
-			return nil, fmt.Errorf("generate tests: duplicate resource address %s", s.Address)
+		if seen[g.Address] {
+			return nil, fmt.Errorf("generate tests: duplicate resource address %s", g.Address)
 		}
-		seen[s.Address] = true
-		byNode[s.Node] = append(byNode[s.Node], s)
+		seen[g.Address] = true
+		byNode[g.Node] = append(byNode[g.Node], g)
 	}
 	nodes := make([]string, 0, len(byNode))
 	for n := range byNode {
@@ -91,18 +96,28 @@ func Generate(subjects []Subject) ([]File, error) {
 	}
 	slices.Sort(nodes)
 
-	files := []File{{Path: "ansible/run.sh", Content: []byte(ansibleScript), Mode: 0o755}}
-	for _, node := range nodes {
-		subs := byNode[node]
-		slices.SortFunc(subs, func(a, b Subject) int {
-			return cmp.Or(cmp.Compare(a.VMID, b.VMID), cmp.Compare(a.Address, b.Address))
+	files := make([]File, 1+len(nodes))
+	files[0] = File{Path: "ansible/run.sh", Content: []byte(ansibleScript), Mode: 0o755}
+	// One worker per CPU, each with its own writer, takes node after node.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(nodes)) {
+		wg.Go(func() {
+			var w tokenWriter // reused file after file
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(nodes) {
+					return
+				}
+				node, gs := nodes[i], byNode[nodes[i]]
+				slices.SortFunc(gs, func(a, b guest) int {
+					return cmp.Or(cmp.Compare(a.VMID, b.VMID), cmp.Compare(a.Address, b.Address))
+				})
+				files[1+i] = File{Path: "terraform/" + node + ".tftest.hcl", Content: nodeFile(&w, node, gs), Mode: 0o644}
+			}
 		})
-		content, err := nodeFile(node, subs)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, File{Path: "terraform/" + node + ".tftest.hcl", Content: content, Mode: 0o644})
 	}
+	wg.Wait()
 	return files, nil
 }
 
@@ -131,112 +146,171 @@ func validNode(s string) bool {
 	return true
 }
 
-func validate(s Subject) error {
+// guest is a validated subject with its parsed address and disk paths.
+type guest struct {
+	*Subject
+	typ, name string   // the address: TYPE.NAME
+	disks     [][]step // the paths of Disks, below the resource
+}
+
+// step is one step of a traversal below its root, as
+// hclwrite.TokensForTraversal writes it: an attribute name, or an index
+// (name then holds the number as hclwrite writes it).
+type step struct {
+	name  string
+	index bool
+}
+
+// prepare validates s and parses its address and disk paths.
+func prepare(s *Subject) (guest, error) {
+	g := guest{Subject: s}
 	if !validNode(s.Node) {
-		return fmt.Errorf("generate tests for %s: invalid node name %q", s.Address, s.Node)
+		return g, fmt.Errorf("generate tests for %s: invalid node name %q", s.Address, s.Node)
 	}
-	want := map[string]string{"vm": ResourceVM, "ct": ResourceContainer}[s.Kind]
-	if want == "" {
-		return fmt.Errorf("generate tests for %s: kind %q is not vm or ct", s.Address, s.Kind)
+	var want string
+	switch s.Kind {
+	case "vm":
+		want = ResourceVM
+	case "ct":
+		want = ResourceContainer
+	default:
+		return g, fmt.Errorf("generate tests for %s: kind %q is not vm or ct", s.Address, s.Kind)
 	}
-	addr, err := parseAddress(s.Address)
+	var err error
+	g.typ, g.name, err = parseAddress(s.Address)
 	if err != nil {
-		return err
+		return g, err
 	}
-	if addr.RootName() != want {
-		return fmt.Errorf("generate tests for %s: a %s must be a %s resource", s.Address, s.Kind, want)
+	if g.typ != want {
+		return g, fmt.Errorf("generate tests for %s: a %s must be a %s resource", s.Address, s.Kind, want)
 	}
 	if s.Cores < 0 || s.MemoryMiB < 0 {
-		return fmt.Errorf("generate tests for %s: negative cores or memory", s.Address)
+		return g, fmt.Errorf("generate tests for %s: negative cores or memory", s.Address)
 	}
-	for _, d := range s.Disks {
-		if _, err := parseAttr(d.Attr); err != nil {
-			return fmt.Errorf("generate tests for %s: %w", s.Address, err)
+	if len(s.Disks) > 0 {
+		g.disks = make([][]step, len(s.Disks))
+	}
+	for i, d := range s.Disks {
+		if g.disks[i], err = parseAttr(d.Attr); err != nil {
+			return g, fmt.Errorf("generate tests for %s: %w", s.Address, err)
 		}
 		if d.GiB <= 0 {
-			return fmt.Errorf("generate tests for %s: disk %s size %d is not positive", s.Address, d.Attr, d.GiB)
+			return g, fmt.Errorf("generate tests for %s: disk %s size %d is not positive", s.Address, d.Attr, d.GiB)
 		}
 	}
-	return nil
+	return g, nil
 }
 
-// parseAddress parses TYPE.NAME.
-func parseAddress(a string) (hcl.Traversal, error) {
+// identByte reports whether c may continue an ASCII HCL identifier
+// (start reports whether it may begin one).
+func identByte(c byte, start bool) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || !start && (c >= '0' && c <= '9' || c == '-')
+}
+
+// identLen is the length of the ASCII HCL identifier at the start of s, or 0.
+func identLen(s string) int {
+	if s == "" || !identByte(s[0], true) {
+		return 0
+	}
+	n := 1
+	for n < len(s) && identByte(s[n], false) {
+		n++
+	}
+	return n
+}
+
+// parseAddress parses TYPE.NAME. The common ASCII form is split here;
+// anything else goes through the HCL parser.
+func parseAddress(a string) (typ, name string, err error) {
+	if n := identLen(a); n > 0 && n < len(a)-1 && a[n] == '.' && identLen(a[n+1:]) == len(a)-n-1 {
+		return a[:n], a[n+1:], nil
+	}
 	t, diags := hclsyntax.ParseTraversalAbs([]byte(a), "", hcl.InitialPos)
 	if diags.HasErrors() || len(t) != 2 {
-		return nil, fmt.Errorf("generate tests: invalid resource address %q: want TYPE.NAME", a)
+		return "", "", fmt.Errorf("generate tests: invalid resource address %q: want TYPE.NAME", a)
 	}
-	if _, ok := t[1].(hcl.TraverseAttr); !ok {
-		return nil, fmt.Errorf("generate tests: invalid resource address %q: want TYPE.NAME", a)
+	attr, ok := t[1].(hcl.TraverseAttr)
+	if !ok {
+		return "", "", fmt.Errorf("generate tests: invalid resource address %q: want TYPE.NAME", a)
 	}
-	return t, nil
+	return t.RootName(), attr.Name, nil
 }
 
-// parseAttr parses a path such as disk[0].size into relative traversal
-// steps (attribute names and number indexes only).
-func parseAttr(a string) (hcl.Traversal, error) {
+// parseAttr parses a path such as disk[0].size into steps (attribute names
+// and number indexes only). The common ASCII form (names and indexes of up
+// to 18 digits) is parsed here; anything else goes through the HCL parser.
+func parseAttr(a string) ([]step, error) {
+	if p := parseSimpleAttr(a); p != nil {
+		return p, nil
+	}
 	t, diags := hclsyntax.ParseTraversalAbs([]byte(a), "", hcl.InitialPos)
 	if diags.HasErrors() || len(t) == 0 {
 		return nil, fmt.Errorf("invalid attribute path %q", a)
 	}
-	rel := hcl.Traversal{hcl.TraverseAttr{Name: t.RootName()}}
-	for _, step := range t[1:] {
-		switch st := step.(type) {
+	p := []step{{name: t.RootName()}}
+	for _, st := range t[1:] {
+		switch st := st.(type) {
 		case hcl.TraverseAttr:
-			rel = append(rel, st)
+			p = append(p, step{name: st.Name})
 		case hcl.TraverseIndex:
 			if st.Key.Type() != cty.Number {
 				return nil, fmt.Errorf("invalid attribute path %q: indexes must be numbers", a)
 			}
-			rel = append(rel, st)
+			// As hclwrite.TokensForValue writes a number.
+			p = append(p, step{name: st.Key.AsBigFloat().Text('f', -1), index: true})
 		default:
 			return nil, fmt.Errorf("invalid attribute path %q", a)
 		}
 	}
-	return rel, nil
+	return p, nil
 }
 
-// check is one assertion: path (relative to the resource) equals want;
-// when fallback is not nil the path is wrapped in try(path, fallback), for
-// blocks the plan leaves out when they hold the provider defaults.
-type check struct {
-	path     hcl.Traversal
-	want     cty.Value
-	fallback *cty.Value
-	what     string
+// parseSimpleAttr parses NAME(.NAME|[DIGITS])* of ASCII names, or returns
+// nil.
+func parseSimpleAttr(a string) []step {
+	n := identLen(a)
+	if n == 0 {
+		return nil
+	}
+	p := []step{{name: a[:n]}}
+	for a = a[n:]; a != ""; {
+		switch a[0] {
+		case '.':
+			n = identLen(a[1:])
+			if n == 0 {
+				return nil
+			}
+			p = append(p, step{name: a[1 : 1+n]})
+			a = a[1+n:]
+		case '[':
+			n = 1
+			for n < len(a) && a[n] >= '0' && a[n] <= '9' {
+				n++
+			}
+			if n == 1 || n > 19 || n == len(a) || a[n] != ']' {
+				return nil
+			}
+			digits := a[1:n]
+			for len(digits) > 1 && digits[0] == '0' {
+				digits = digits[1:]
+			}
+			p = append(p, step{name: digits, index: true})
+			a = a[n+1:]
+		default:
+			return nil
+		}
+	}
+	return p
 }
 
-func checks(s Subject) ([]check, error) {
-	name := func(n string) hcl.Traversal { return hcl.Traversal{hcl.TraverseAttr{Name: n}} }
-	block := func(b, attr string) hcl.Traversal {
-		return hcl.Traversal{hcl.TraverseAttr{Name: b}, hcl.TraverseIndex{Key: cty.NumberIntVal(0)}, hcl.TraverseAttr{Name: attr}}
-	}
-	var cs []check
-	if s.Name != "" {
-		if s.Kind == "vm" {
-			cs = append(cs, check{path: name("name"), want: cty.StringVal(s.Name), what: "name"})
-		} else {
-			cs = append(cs, check{path: block("initialization", "hostname"), want: cty.StringVal(s.Name), what: "hostname"})
-		}
-	}
-	cs = append(cs, check{path: name("node_name"), want: cty.StringVal(s.Node), what: "node"})
-	if s.Cores > 0 {
-		d := cty.NumberIntVal(defaultCores)
-		cs = append(cs, check{path: block("cpu", "cores"), want: cty.NumberIntVal(int64(s.Cores)), fallback: &d, what: "cpu cores"})
-	}
-	if s.MemoryMiB > 0 {
-		d := cty.NumberIntVal(defaultMemoryMiB)
-		cs = append(cs, check{path: block("memory", "dedicated"), want: cty.NumberIntVal(int64(s.MemoryMiB)), fallback: &d, what: "memory (MiB)"})
-	}
-	for _, disk := range s.Disks {
-		p, err := parseAttr(disk.Attr)
-		if err != nil {
-			return nil, fmt.Errorf("generate tests for %s: %w", s.Address, err)
-		}
-		cs = append(cs, check{path: p, want: cty.NumberIntVal(int64(disk.GiB)), what: disk.Attr + " (GiB)"})
-	}
-	return cs, nil
-}
+// Paths of the fixed assertions, below the resource.
+var (
+	pathName      = []step{{name: "name"}}
+	pathHostname  = []step{{name: "initialization"}, {name: "0", index: true}, {name: "hostname"}}
+	pathNode      = []step{{name: "node_name"}}
+	pathCores     = []step{{name: "cpu"}, {name: "0", index: true}, {name: "cores"}}
+	pathDedicated = []step{{name: "memory"}, {name: "0", index: true}, {name: "dedicated"}}
+)
 
 // runName is the run block label for node: an HCL identifier.
 func runName(node string) string {
@@ -254,60 +328,129 @@ func runName(node string) string {
 	return s
 }
 
-func nodeFile(node string, subs []Subject) ([]byte, error) {
-	f := hclwrite.NewEmptyFile()
-	body := f.Body()
-	body.AppendUnstructuredTokens(commentTokens(
-		"Generated by proxmox-mpc: plan-mode checks of the guests on node "+node+".",
-		"Run from terraform/:  tofu test -test-directory=../tests/terraform",
-		"The plan imports the guests, so it needs the PROXMOX_VE_* variables of providers.tf.",
-	))
-	body.AppendNewline()
-	run := body.AppendNewBlock("run", []string{runName(node)}).Body()
-	run.SetAttributeTraversal("command", hcl.Traversal{hcl.TraverseRoot{Name: "plan"}})
-	for _, s := range subs {
-		addr, err := parseAddress(s.Address)
-		if err != nil {
-			return nil, err
+// nodeFile writes the test file of the guests on node, formatted as
+// hclwrite.Format (`tofu fmt`) formats it.
+func nodeFile(w *tokenWriter, node string, gs []guest) []byte {
+	// Room for the tokens and bytes: an assert takes about 24 tokens and
+	// 3 more per step of its path; its bytes are mostly the message.
+	toks, bytes := 64, 512
+	for i := range gs {
+		g := &gs[i]
+		n := 4 + len(g.Disks)
+		toks += n * 36
+		for _, d := range g.disks {
+			toks += 3 * len(d)
 		}
-		cs, err := checks(s)
-		if err != nil {
-			return nil, err
-		}
-		label := s.Name
-		if label == "" {
-			label = s.Address
-		}
-		for _, c := range cs {
-			full := append(slices.Clone(addr), c.path...)
-			lhs := hclwrite.TokensForTraversal(full)
-			if c.fallback != nil {
-				lhs = hclwrite.TokensForFunctionCall("try", lhs, hclwrite.TokensForValue(*c.fallback))
+		bytes += n * (2*(len(g.Address)+len(g.Name)) + 64)
+	}
+	w.reset(toks, bytes)
+	w.comment("Generated by proxmox-mpc: plan-mode checks of the guests on node " + node + ".")
+	w.comment("Run from terraform/:  tofu test -test-directory=../tests/terraform")
+	w.comment("The plan imports the guests, so it needs the PROXMOX_VE_* variables of providers.tf.")
+	w.newline()
+	w.open("run", runName(node))
+	eq := w.name("command")
+	w.ident("plan")
+	w.end(eq)
+	for i := range gs {
+		g := &gs[i]
+		if g.Name != "" {
+			if g.Kind == "vm" {
+				assertStr(w, g, pathName, g.Name, "name")
+			} else {
+				assertStr(w, g, pathHostname, g.Name, "hostname")
 			}
-			cond := append(lhs, &hclwrite.Token{Type: hclsyntax.TokenEqualOp, Bytes: []byte("==")})
-			cond = append(cond, hclwrite.TokensForValue(c.want)...)
-			run.AppendNewline()
-			a := run.AppendNewBlock("assert", nil).Body()
-			a.SetAttributeRaw("condition", cond)
-			a.SetAttributeValue("error_message", cty.StringVal(
-				fmt.Sprintf("%s (%s): %s is not %s", label, s.Address, c.what, display(c.want))))
+		}
+		assertStr(w, g, pathNode, g.Node, "node")
+		if g.Cores > 0 {
+			assertInt(w, g, pathCores, defaultCores, g.Cores, "cpu cores", "")
+		}
+		if g.MemoryMiB > 0 {
+			assertInt(w, g, pathDedicated, defaultMemoryMiB, g.MemoryMiB, "memory (MiB)", "")
+		}
+		for j, d := range g.Disks {
+			assertInt(w, g, g.disks[j], -1, d.GiB, d.Attr, " (GiB)")
 		}
 	}
-	// Bytes runs hclwrite's formatter (the one `tofu fmt` uses) over the tokens.
-	return f.Bytes(), nil
+	w.close()
+	return w.render()
 }
 
-func display(v cty.Value) string {
-	if v.Type() == cty.String {
-		return fmt.Sprintf("%q", v.AsString())
+// openAssert starts an assert block and its condition: the path below the
+// guest's resource, in try(path, fallback) when fallback >= 0, then `==`.
+func openAssert(w *tokenWriter, g *guest, path []step, fallback int) int {
+	w.newline()
+	w.open("assert")
+	eq := w.name("condition")
+	if fallback >= 0 {
+		w.ident("try")
+		w.tok(hclsyntax.TokenOParen, bOParen, 0)
 	}
-	return v.AsBigFloat().Text('f', -1)
+	w.ident(g.typ)
+	w.tok(hclsyntax.TokenDot, bDot, 0)
+	w.ident(g.name)
+	w.steps(path)
+	if fallback >= 0 {
+		w.tok(hclsyntax.TokenComma, bComma, 0)
+		w.integer(fallback)
+		w.tok(hclsyntax.TokenCParen, bCParen, 0)
+	}
+	w.tok(hclsyntax.TokenEqualOp, bEqualOp, 0)
+	return eq
 }
 
-func commentTokens(lines ...string) hclwrite.Tokens {
-	ts := make(hclwrite.Tokens, 0, len(lines))
-	for _, l := range lines {
-		ts = append(ts, &hclwrite.Token{Type: hclsyntax.TokenComment, Bytes: []byte("# " + l + "\n")})
+// message starts an assert's error message in w.msg:
+// "LABEL (ADDRESS): WHAT is not ".
+func message(w *tokenWriter, g *guest, what, whatSuffix string) {
+	label := g.Name
+	if label == "" {
+		label = g.Address
 	}
-	return ts
+	m := append(w.msg[:0], label...)
+	m = append(m, " ("...)
+	m = append(m, g.Address...)
+	m = append(m, "): "...)
+	m = append(m, what...)
+	m = append(m, whatSuffix...)
+	w.msg = append(m, " is not "...)
+}
+
+// closeAssert writes the error message in w.msg and ends the assert block.
+func closeAssert(w *tokenWriter, condEq int) {
+	w.end(condEq)
+	eq := w.name("error_message")
+	str(w, w.msg)
+	w.end(eq)
+	w.close()
+}
+
+// assertStr asserts that the path holds the string want.
+func assertStr(w *tokenWriter, g *guest, path []step, want, what string) {
+	eq := openAssert(w, g, path, -1)
+	str(w, want)
+	message(w, g, what, "")
+	if !ascii(want) {
+		want = cty.StringVal(want).AsString() // the value written: NFC
+	}
+	w.msg = strconv.AppendQuote(w.msg, want)
+	closeAssert(w, eq)
+}
+
+// assertInt asserts that the path (in try(path, fallback) when fallback
+// >= 0) holds the number want.
+func assertInt(w *tokenWriter, g *guest, path []step, fallback, want int, what, whatSuffix string) {
+	eq := openAssert(w, g, path, fallback)
+	w.integer(want)
+	message(w, g, what, whatSuffix)
+	w.msg = strconv.AppendInt(w.msg, int64(want), 10)
+	closeAssert(w, eq)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
