@@ -5,13 +5,14 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/anonymizecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/connection"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/contextcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
@@ -47,6 +49,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/privacy"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
@@ -349,6 +352,30 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "wide", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("context", completeContexts(env))
 
+	healthDeps := health.Deps{
+		Inventory:    f.Inventory,
+		Store:        f.StateStore,
+		Workspace:    func() (*workspace.Workspace, error) { return openCwdWorkspace() },
+		VersionCache: cachePath(env, "tool-versions.json"),
+		NotConfigured: func(err error) bool {
+			var ce *ConnError
+			return errors.As(err, &ce) && ce.Problem == noEndpointProblem
+		},
+		Refused: func(err error) bool { return errors.Is(err, pve.ErrUnauthorized) || errors.Is(err, pve.ErrForbidden) },
+	}
+	privacyDeps := anonymizecmd.Deps{
+		State: func(ctx context.Context) (privacy.Source, error) {
+			st, err := f.StateStore(ctx)
+			if err != nil {
+				return nil, err // a nil store must not become a non-nil interface
+			}
+			return st, nil
+		},
+		ConfigDir: func() (string, error) { return userconfig.DirFromEnv(userconfig.Getenv(env)) },
+		Health: func(ctx context.Context) ([]byte, error) {
+			return json.MarshalIndent(health.Run(ctx, healthDeps), "", "  ")
+		},
+	}
 	root.AddCommand(
 		version.NewCmdVersion(f, nil),
 		connection.NewCmdTestConnection(f, nil),
@@ -365,15 +392,10 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		synccmd.NewCmdSync(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
 		testcmd.NewCmdTest(f, nil),
-		healthcmd.NewCmdHealth(f, health.Deps{
-			Store:        f.StateStore,
-			VersionCache: cachePath(env, "tool-versions.json"),
-			NotConfigured: func(err error) bool {
-				var ce *ConnError
-				return errors.As(err, &ce) && ce.Problem == noEndpointProblem
-			},
-			Refused: func(err error) bool { return errors.Is(err, pve.ErrUnauthorized) || errors.Is(err, pve.ErrForbidden) },
-		}, nil),
+		healthcmd.NewCmdHealth(f, healthDeps, nil),
+		anonymizecmd.NewCmdAnonymize(f, privacyDeps, nil),
+		anonymizecmd.NewCmdPrivacy(f, privacyDeps, nil),
+		anonymizecmd.NewCmdReportIssue(f, privacyDeps, nil),
 		inventorycmd.NewCmdInventory(f, func(ctx context.Context) ([]state.Guest, error) {
 			svc, err := f.StateInventory(ctx)
 			if err != nil {
@@ -705,4 +727,13 @@ func cachePath(env Env, name string) string {
 		dir = filepath.Join(home, ".cache")
 	}
 	return filepath.Join(dir, "proxmox-mpc", name)
+}
+
+// openCwdWorkspace opens the workspace around the current folder.
+func openCwdWorkspace() (*workspace.Workspace, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("locate workspace: %w", err)
+	}
+	return workspace.Open(cwd)
 }

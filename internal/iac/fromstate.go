@@ -193,7 +193,7 @@ var (
 func indexed(conf map[string]string, prefix string) []string {
 	var keys []string
 	for k := range conf {
-		if m := idxKeyRE.FindStringSubmatch(k); m != nil && m[1] == prefix {
+		if rest, ok := strings.CutPrefix(k, prefix); ok && allDigits(rest) {
 			keys = append(keys, k)
 		}
 	}
@@ -201,22 +201,51 @@ func indexed(conf map[string]string, prefix string) []string {
 	return keys
 }
 
+// allDigits reports whether s is a non-empty run of ASCII digits (the
+// index of a config key such as net0; idxKeyRE's (\d+), without a regexp
+// per key: FromState runs over every key of every guest).
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // keyIndex returns the number at the end of an indexed key.
 func keyIndex(k string) int {
-	m := idxKeyRE.FindStringSubmatch(k)
-	if m == nil {
+	_, idx, ok := splitIndexed(k)
+	if !ok {
 		return -1
 	}
-	n, _ := strconv.Atoi(m[2])
+	n, _ := strconv.Atoi(idx)
 	return n
+}
+
+// splitIndexed splits "net12" into "net" and "12" as idxKeyRE
+// (^([a-z]+)(\d+)$) does, without a regexp.
+func splitIndexed(k string) (prefix, idx string, ok bool) {
+	i := 0
+	for i < len(k) && k[i] >= 'a' && k[i] <= 'z' {
+		i++
+	}
+	if i == 0 || !allDigits(k[i:]) {
+		return "", "", false
+	}
+	return k[:i], k[i:], true
 }
 
 // compareKeys orders config keys by prefix, then numerically by index.
 func compareKeys(a, b string) int {
-	ma, mb := idxKeyRE.FindStringSubmatch(a), idxKeyRE.FindStringSubmatch(b)
-	if ma != nil && mb != nil && ma[1] == mb[1] {
-		na, _ := strconv.Atoi(ma[2])
-		nb, _ := strconv.Atoi(mb[2])
+	pa, ia, oka := splitIndexed(a)
+	pb, ib, okb := splitIndexed(b)
+	if oka && okb && pa == pb {
+		na, _ := strconv.Atoi(ia)
+		nb, _ := strconv.Atoi(ib)
 		if na != nb {
 			if na < nb {
 				return -1

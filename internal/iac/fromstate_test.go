@@ -171,3 +171,17 @@ func FuzzParseProps(f *testing.F) {
 		_, _ = decodeKeys(s)
 	})
 }
+
+// FuzzSplitIndexed: the hand-written key split agrees with idxKeyRE.
+func FuzzSplitIndexed(f *testing.F) {
+	for _, s := range []string{"net0", "scsi12", "mp", "0", "net0x", "Net0", "ipconfig31", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, k string) {
+		m := idxKeyRE.FindStringSubmatch(k)
+		p, i, ok := splitIndexed(k)
+		if (m != nil) != ok || (ok && (p != m[1] || i != m[2])) {
+			t.Fatalf("splitIndexed(%q) = %q %q %v; regexp says %q", k, p, i, ok, m)
+		}
+	})
+}

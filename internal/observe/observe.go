@@ -69,3 +69,12 @@ func NewCorrelationID() string {
 	}
 	return hex.EncodeToString(b[:])
 }
+
+// More log keys: what a record is about and how an error can be fixed.
+const (
+	KeyPhase     = "phase"      // step of an operation: "discover", "write", "plan"...
+	KeyResources = "resources"  // resources affected, e.g. ["vm/101", "ct/200"]
+	KeyErrType   = "err_type"   // the Go type of an error (Redact fills it)
+	KeyHint      = "hint"       // the recovery hint of an error (Redact fills it)
+	KeyRequestID = "request_id" // one API request
+)
