@@ -34,6 +34,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/history"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/inventorycmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/journal"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/logscmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
@@ -93,6 +94,11 @@ type globalOptions struct {
 	LogLevel    string
 	Demo        bool
 	StateURL    string
+
+	// logDir is the workspace log folder the logger writes to ("" outside
+	// a workspace); fileLog logs to that file only.
+	logDir  string
+	fileLog *slog.Logger
 
 	// release frees the workspace lock a mutating command took.
 	release func() error
@@ -223,8 +229,10 @@ func Main() int {
 
 // Run executes one command line; tests call it with iostreams.Test().
 func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) int {
+	cid := observe.NewCorrelationID()
+	ctx = observe.WithCorrelation(ctx, cid)
 	g := &globalOptions{}
-	f, cleanup := newFactory(ios, g, env)
+	f, cleanup := newFactory(ios, g, env, cid)
 	defer cleanup()
 	g.startArgs = args
 	root := NewRootCmd(f, g, env)
@@ -238,10 +246,45 @@ func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) 
 	if err == nil {
 		return ExitOK
 	}
-	return handleError(ios, cmd, err, ctx)
+	logFailure(ctx, f, g, cmd, err)
+	return handleError(ios, cmd, err, ctx, g)
 }
 
-func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx context.Context) int {
+// logFailure records a command's error in the workspace log file (stderr
+// already gets it from handleError).
+func logFailure(ctx context.Context, f *cmdutil.Factory, g *globalOptions, cmd *cobra.Command, err error) {
+	if errors.Is(err, cmdutil.ErrSilent) {
+		return
+	}
+	_ = f.Logger() // opens the log file when the command logged nothing
+	if g.fileLog == nil {
+		return
+	}
+	op := ""
+	if cmd != nil {
+		op = strings.TrimPrefix(cmd.CommandPath(), "proxmox-mpc ")
+	}
+	g.fileLog.LogAttrs(ctx, slog.LevelError, "command failed", slog.String(observe.KeyOperation, op), slog.Any(observe.KeyErr, err))
+}
+
+// handleError prints err (one line and a hint) and the command's
+// correlation id, and returns the exit code.
+func handleError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx context.Context, g *globalOptions) int {
+	code := reportError(ios, cmd, err, ctx)
+	if errors.Is(err, cmdutil.ErrSilent) || code == ExitInterrupted {
+		return code
+	}
+	if id := observe.CorrelationID(ctx); id != "" {
+		if g.logDir != "" {
+			fmt.Fprintf(ios.ErrOut, "correlation id: %s (proxmox-mpc logs --correlation %s)\n", id, id)
+		} else {
+			fmt.Fprintf(ios.ErrOut, "correlation id: %s\n", id)
+		}
+	}
+	return code
+}
+
+func reportError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, ctx context.Context) int {
 	if errors.Is(err, cmdutil.ErrSilent) {
 		return ExitError
 	}
@@ -406,6 +449,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		history.NewCmdHistory(f, nil),
 		status.NewCmdStatus(f, nil),
 		journal.NewCmdJournal(f, nil),
+		logscmd.NewCmdLogs(f, workspaceLogDir, nil),
 		workspacecmd.NewCmdInit(f, nil),
 		contextcmd.NewCmdContext(f, func() (string, error) { return userconfig.PathFromEnv(userconfig.Getenv(env)) }),
 	)
@@ -449,13 +493,23 @@ func flagError(cmd *cobra.Command, err error) error {
 	return &cmdutil.FlagError{Err: err}
 }
 
-func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.Factory, func()) {
+func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string) (*cmdutil.Factory, func()) {
 	f := &cmdutil.Factory{
 		IOStreams: ios,
 		Build:     buildInfo(),
 		Now:       time.Now,
 	}
-	f.Logger = sync.OnceValue(func() *slog.Logger { return newLogger(ios.ErrOut, g) })
+	var (
+		logMu   sync.Mutex
+		logFile *observe.FileHandler
+	)
+	f.Logger = sync.OnceValue(func() *slog.Logger {
+		logMu.Lock()
+		defer logMu.Unlock()
+		var l *slog.Logger
+		l, logFile = newLogger(ios.ErrOut, g, cid)
+		return l
+	})
 	f.PinFingerprint = func(endpoint, fp string) (string, bool, error) { return pinFingerprint(env, endpoint, fp) }
 	f.Output = func() cmdutil.OutputOptions { return cmdutil.OutputOptions{Format: g.Output, JQ: g.JQ} }
 	var (
@@ -631,17 +685,26 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env) (*cmdutil.F
 	}
 	cleanup := func() {
 		stMu.Lock()
-		defer stMu.Unlock()
 		if store != nil {
 			if err := store.Close(); err != nil {
 				f.Logger().Warn("close state store", observe.KeyErr, err)
 			}
 		}
+		stMu.Unlock()
+		logMu.Lock()
+		defer logMu.Unlock()
+		if logFile != nil {
+			_ = logFile.Close()
+		}
 	}
 	return f, cleanup
 }
 
-func newLogger(w io.Writer, g *globalOptions) *slog.Logger {
+// newLogger logs to w (stderr) at warn, debug with --debug, or
+// --log-level; inside a workspace also to .proxmox-mpc/logs at info (debug
+// with --debug). Every record goes through observe.Redact first and gets
+// the correlation id (the record's context's, else the command's cid).
+func newLogger(w io.Writer, g *globalOptions, cid string) (*slog.Logger, *observe.FileHandler) {
 	level := slog.LevelWarn
 	if g.Debug {
 		level = slog.LevelDebug
@@ -649,7 +712,33 @@ func newLogger(w io.Writer, g *globalOptions) *slog.Logger {
 	if l, ok := observe.ParseLevel(g.LogLevel); ok && g.LogLevel != "" {
 		level = l
 	}
-	return observe.NewLogger(w, observe.Options{Level: level})
+	handlers := []slog.Handler{slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})}
+	var fh *observe.FileHandler
+	if dir, err := workspaceLogDir(); err == nil {
+		fileLevel := slog.LevelInfo
+		if g.Debug {
+			fileLevel = slog.LevelDebug
+		}
+		h, err := observe.OpenLogFile(dir, observe.FileOptions{Level: fileLevel})
+		if err != nil {
+			fmt.Fprintf(w, "Warning: no log file: %v\n", err)
+		} else {
+			fh, g.logDir = h, dir
+			handlers = append(handlers, h)
+			g.fileLog = slog.New(observe.Redact(observe.CorrelationHandler(h, cid)))
+		}
+	}
+	return slog.New(observe.Redact(observe.CorrelationHandler(slog.NewMultiHandler(handlers...), cid))), fh
+}
+
+// workspaceLogDir is the log folder of the workspace around the current
+// directory; a *workspace.NotFoundError (with a hint) outside one.
+func workspaceLogDir() (string, error) {
+	ws, err := openCwdWorkspace()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(ws.Root, workspace.Dir, "logs"), nil
 }
 
 // demoEndpoint names the in-process simulator in output.

@@ -393,8 +393,9 @@ func TestForbidden(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 1 {
-		t.Errorf("want one error line and one hint line, got:\n%s", r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[2], "correlation id: ") {
+		t.Errorf("want one error line, one hint line and the correlation id, got:\n%s", r.stderr)
 	}
 }
 

@@ -116,6 +116,7 @@ func runConsole(ctx context.Context, f *cmdutil.Factory, g *globalOptions, env E
 // runLine executes one console line through a fresh command tree that
 // shares the session's Factory.
 func runLine(ctx context.Context, f *cmdutil.Factory, g *globalOptions, env Env, args []string, stdout, stderr io.Writer) int {
+	ctx = observe.WithCorrelation(ctx, observe.NewCorrelationID())
 	ios := *f.IOStreams
 	ios.Out, ios.ErrOut = stdout, stderr
 	lf := *f
@@ -132,7 +133,8 @@ func runLine(ctx context.Context, f *cmdutil.Factory, g *globalOptions, env Env,
 	if err == nil {
 		return ExitOK
 	}
-	return handleError(&ios, cmd, err, ctx)
+	logFailure(ctx, f, g, cmd, err)
+	return handleError(&ios, cmd, err, ctx, g)
 }
 
 // consoleLook is the prompt, the welcome line and the history file.
