@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/anonymizecmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/applycmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/connection"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/contextcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
@@ -35,6 +36,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/inventorycmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/journal"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/logscmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/plancmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
@@ -181,7 +183,7 @@ func (c *nameCache) load(ctx context.Context, svc *inventory.Service, kind strin
 var mutating = map[string]bool{
 	"sync": true, "start": true, "stop": true, "shutdown": true, "reboot": true, "suspend": true, "resume": true,
 	"snapshot": true, "delete": true, "clone": true, "migrate": true, "set": true, "create": true,
-	"generate": true,
+	"generate": true, "apply": true,
 }
 
 // lockWorkspace takes the workspace lock for a mutating command run inside
@@ -435,6 +437,8 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		synccmd.NewCmdSync(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
 		testcmd.NewCmdTest(f, nil),
+		plancmd.NewCmdPlan(f, planSource(f), nil),
+		applycmd.NewCmdApply(f, planSource(f), nil),
 		healthcmd.NewCmdHealth(f, healthDeps, nil),
 		anonymizecmd.NewCmdAnonymize(f, privacyDeps, nil),
 		anonymizecmd.NewCmdPrivacy(f, privacyDeps, nil),
@@ -608,6 +612,8 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 		return &codegen.Service{Store: st, Workspace: ws, Generate: codegen.Files, Existing: codegen.ExistingNames,
 			Now: f.Now, Logger: f.Logger()}, nil
 	}
+	f.ApplyPlan = applyPlan(f)
+	f.Interrupts = interrupts
 	f.TestChecks = func(context.Context) ([]testrun.Check, error) {
 		cwd, err := os.Getwd()
 		if err != nil {
@@ -619,7 +625,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 		}
 		return codegen.Checks(ws), nil
 	}
-	f.CodeEditor = func(context.Context) (*codegen.Editor, error) {
+	f.CodeEditor = func(ctx context.Context) (*codegen.Editor, error) {
 		cwd, err := os.Getwd()
 		if err != nil {
 			return nil, fmt.Errorf("locate workspace: %w", err)
@@ -628,7 +634,13 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 		if err != nil {
 			return nil, err
 		}
-		return &codegen.Editor{Workspace: ws}, nil
+		ed := &codegen.Editor{Workspace: ws}
+		if st, err := openStore(ctx, false); err == nil {
+			ed.Record = func(path string, content []byte) error {
+				return st.RecordGeneratedFiles(ctx, []state.GeneratedFile{{Path: path, SHA256: codegen.Hash(content), Content: content, GeneratedAt: f.Now()}}, nil)
+			}
+		}
+		return ed, nil
 	}
 	var (
 		lcMu sync.Mutex

@@ -7,6 +7,8 @@ import (
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/engine"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/native"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
@@ -71,6 +73,12 @@ type Factory struct {
 	// TestChecks returns the built-in checks that `test` runs before the
 	// external tools (nil: none).
 	TestChecks func(ctx context.Context) ([]testrun.Check, error)
+	// ApplyPlan carries out a plan over the PVE API (native engine), with
+	// the state store's journal.
+	ApplyPlan func(ctx context.Context, p engine.Plan, o native.Options, progress func(native.Event)) (native.Result, error)
+	// Interrupts watches for a second Ctrl-C (the first cancels the
+	// command's context): the channel closes on it; stop ends the watch.
+	Interrupts func() (second <-chan struct{}, stop func())
 	// Now is the clock.
 	Now func() time.Time
 }

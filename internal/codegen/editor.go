@@ -24,6 +24,13 @@ import (
 type Editor struct {
 	Workspace *workspace.Workspace
 	DryRun    bool // compute the edits, write nothing
+	// Cache, when not nil, keeps what reading each file yielded, so that
+	// finding a guest parses only the files that changed (StoreCache).
+	Cache terraform.Cache
+	// Record, when set, stores a file create wrote as if generated, so
+	// that the sync after the apply replaces it with the adopted form
+	// (import block and all) instead of calling it a hand-written file.
+	Record func(path string, content []byte) error
 }
 
 // NotInCodeError says a guest has no resource in terraform/.
@@ -136,7 +143,7 @@ func (e *Editor) code() (*terraform.Code, map[string][]byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	code, err := terraform.Read(files)
+	code, err := terraform.ReadCached(files, e.Cache)
 	if err != nil {
 		var es terraform.Errors
 		if errors.As(err, &es) && len(es) > 0 {
@@ -221,7 +228,15 @@ func (e *Editor) Create(g state.Guest, set map[AttrPath]cty.Value) (Edit, error)
 	if e.DryRun {
 		return ed, nil
 	}
-	return ed, e.Workspace.WriteFile(path, out, 0o644)
+	if err := e.Workspace.WriteFile(path, out, 0o644); err != nil {
+		return ed, err
+	}
+	if e.Record != nil {
+		if err := e.Record(path, out); err != nil {
+			return ed, fmt.Errorf("remember %s as generated: %w", path, err)
+		}
+	}
+	return ed, nil
 }
 
 // dropImport removes the import block that targets typ.name.

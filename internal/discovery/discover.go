@@ -50,6 +50,9 @@ const (
 type Options struct {
 	Concurrency  int           // parallel reads; default 16
 	AgentTimeout time.Duration // per guest-agent probe; default 3s
+	// SkipAgents reads no guest-agent addresses (a plan needs configs, not
+	// addresses); AgentIPs stay empty.
+	SkipAgents bool
 	// AgentMaxAge bounds the reuse of the previous sync's agent addresses
 	// for a VM that is still running on the same node since then (uptime
 	// grew) with the same config digest: its agent is not asked again
@@ -339,7 +342,7 @@ func readGuest(ctx context.Context, c *pve.Client, opts Options, warn *warnings,
 	res := guestResult{guest: guestRecord(r, cfg, now)}
 	g := &res.guest
 
-	if kind == pve.KindVM && r.Status == "running" && agentEnabled(cfg.Values["agent"]) {
+	if kind == pve.KindVM && r.Status == "running" && !opts.SkipAgents && agentEnabled(cfg.Values["agent"]) {
 		if ips, ok := known.reuse(r, g.Digest, now, opts.AgentMaxAge); ok {
 			g.AgentIPs = slices.Clone(ips)
 		} else if err := readAgent(ctx, c, opts, warn, &res, r.Node, vmid); err != nil {
