@@ -183,7 +183,7 @@ func (c *nameCache) load(ctx context.Context, svc *inventory.Service, kind strin
 var mutating = map[string]bool{
 	"sync": true, "start": true, "stop": true, "shutdown": true, "reboot": true, "suspend": true, "resume": true,
 	"snapshot": true, "delete": true, "clone": true, "migrate": true, "set": true, "create": true,
-	"generate": true, "apply": true,
+	"generate": true, "apply": true, "destroy": true,
 }
 
 // lockWorkspace takes the workspace lock for a mutating command run inside
@@ -439,6 +439,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		testcmd.NewCmdTest(f, nil),
 		plancmd.NewCmdPlan(f, planSource(f), nil),
 		applycmd.NewCmdApply(f, planSource(f), nil),
+		applycmd.NewCmdDestroy(f, planSource(f), nil),
 		healthcmd.NewCmdHealth(f, healthDeps, nil),
 		anonymizecmd.NewCmdAnonymize(f, privacyDeps, nil),
 		anonymizecmd.NewCmdPrivacy(f, privacyDeps, nil),
