@@ -101,6 +101,9 @@ type globalOptions struct {
 	// a workspace); fileLog logs to that file only.
 	logDir  string
 	fileLog *slog.Logger
+	// stderrLevel is the level of the stderr log; /debug on|off in the
+	// console moves it for the lines that follow.
+	stderrLevel *slog.LevelVar
 
 	// release frees the workspace lock a mutating command took.
 	release func() error
@@ -455,6 +458,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		status.NewCmdStatus(f, nil),
 		journal.NewCmdJournal(f, nil),
 		logscmd.NewCmdLogs(f, workspaceLogDir, nil),
+		newCmdDebug(f, g),
 		workspacecmd.NewCmdInit(f, nil),
 		contextcmd.NewCmdContext(f, func() (string, error) { return userconfig.PathFromEnv(userconfig.Getenv(env)) }),
 	)
@@ -725,7 +729,9 @@ func newLogger(w io.Writer, g *globalOptions, cid string) (*slog.Logger, *observ
 	if l, ok := observe.ParseLevel(g.LogLevel); ok && g.LogLevel != "" {
 		level = l
 	}
-	handlers := []slog.Handler{slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})}
+	g.stderrLevel = new(slog.LevelVar)
+	g.stderrLevel.Set(level)
+	handlers := []slog.Handler{slog.NewTextHandler(w, &slog.HandlerOptions{Level: g.stderrLevel})}
 	var fh *observe.FileHandler
 	if dir, err := workspaceLogDir(); err == nil {
 		fileLevel := slog.LevelInfo
@@ -838,4 +844,35 @@ func openCwdWorkspace() (*workspace.Workspace, error) {
 		return nil, fmt.Errorf("locate workspace: %w", err)
 	}
 	return workspace.Open(cwd)
+}
+
+// newCmdDebug is the console's `/debug on|off`: show each API call
+// (method, path, status, latency) and other debug records on stderr for
+// the lines that follow.
+func newCmdDebug(f *cmdutil.Factory, g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:       "debug on|off",
+		Short:     "In the console: show each API call and debug records on stderr (--debug for one command)",
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: []string{"on", "off"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !g.inConsole {
+				return cmdutil.FlagErrorf("debug on|off works in the console; for one command pass --debug")
+			}
+			_ = f.Logger() // the session's logger, built once
+			if g.stderrLevel == nil {
+				return errors.New("no logger to change")
+			}
+			switch args[0] {
+			case "on":
+				g.stderrLevel.Set(slog.LevelDebug)
+			case "off":
+				g.stderrLevel.Set(slog.LevelWarn)
+			default:
+				return cmdutil.FlagErrorf("debug takes on or off, not %q", args[0])
+			}
+			fmt.Fprintf(f.IOStreams.ErrOut, "debug %s: API calls are %s on stderr\n", args[0], map[string]string{"on": "shown", "off": "not shown"}[args[0]])
+			return nil
+		},
+	}
 }

@@ -48,3 +48,26 @@ func TestConsoleScripted(t *testing.T) {
 		t.Errorf("a line after /exit ran:\n%s", stdout)
 	}
 }
+
+// TestConsoleDebugToggle: /debug on shows each API call on stderr for the
+// lines that follow, /debug off hides them again.
+func TestConsoleDebugToggle(t *testing.T) {
+	t.Parallel()
+	ios, in, _, errOut := iostreams.Test()
+	in.WriteString("get nodes\n/debug on\nget vms\n/debug off\nget storage\n")
+	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "PMC_STATE_URL": filepath.Join(t.TempDir(), "state.db")}
+	if code := Run(t.Context(), []string{"--demo"}, ios, func(k string) string { return env[k] }); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	stderr := errOut.String()
+	on, off := strings.Index(stderr, "debug on:"), strings.Index(stderr, "debug off:")
+	if on < 0 || off < on {
+		t.Fatalf("no on/off confirmations:\n%s", stderr)
+	}
+	if strings.Contains(stderr[:on], "pve api call") || strings.Contains(stderr[off:], "pve api call") {
+		t.Errorf("API calls shown outside /debug on:\n%s", stderr)
+	}
+	if !strings.Contains(stderr[on:off], `msg="pve api call"`) || !strings.Contains(stderr[on:off], "path=/cluster/resources") {
+		t.Errorf("no API call shown after /debug on:\n%s", stderr[on:off])
+	}
+}
