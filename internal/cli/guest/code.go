@@ -20,7 +20,7 @@ import (
 )
 
 // nextStep tells what turns a code change into a server change.
-const nextStep = "The server is not changed yet: the change is in the code. Apply it with OpenTofu or Terraform in terraform/ (tofu plan, then tofu apply), or run the command again with --live to change the server directly."
+const nextStep = "The server is not changed yet: the change is in the code. Run /plan to review it, then /apply (or --live to change the server directly)."
 
 // codeEditor returns the workspace's code editor when the command runs
 // inside a workspace without --live; nil outside one.
