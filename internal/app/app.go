@@ -48,6 +48,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/diag"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/health"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iac/terraform"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
@@ -615,7 +616,8 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 			return nil, err
 		}
 		return &codegen.Service{Store: st, Workspace: ws, Generate: codegen.Files, Existing: codegen.ExistingNames,
-			Now: f.Now, Logger: f.Logger()}, nil
+			Cache: func(ctx context.Context) terraform.Cache { return codegen.StoreCache(ctx, st, f.Logger()) },
+			Now:   f.Now, Logger: f.Logger()}, nil
 	}
 	f.ApplyPlan = applyPlan(f)
 	f.Interrupts = interrupts
@@ -641,6 +643,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 		}
 		ed := &codegen.Editor{Workspace: ws}
 		if st, err := openStore(ctx, false); err == nil {
+			ed.Cache = codegen.StoreCache(ctx, st, f.Logger())
 			ed.Record = func(path string, content []byte) error {
 				return st.RecordGeneratedFiles(ctx, []state.GeneratedFile{{Path: path, SHA256: codegen.Hash(content), Content: content, GeneratedAt: f.Now()}}, nil)
 			}

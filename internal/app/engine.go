@@ -9,6 +9,7 @@ import (
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/plancmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/native"
@@ -33,7 +34,12 @@ func planSource(f *cmdutil.Factory) plancmd.Source {
 		if err != nil {
 			return nil, err
 		}
-		code, err := terraform.Read(files)
+		var cache terraform.Cache
+		st, stErr := f.StateStore(ctx)
+		if stErr == nil {
+			cache = codegen.StoreCache(ctx, st, f.Logger())
+		}
+		code, err := terraform.ReadCached(files, cache)
 		if err != nil {
 			var es terraform.Errors
 			if errors.As(err, &es) && len(es) > 0 {
@@ -43,7 +49,7 @@ func planSource(f *cmdutil.Factory) plancmd.Source {
 		}
 		synced := map[int]bool{}
 		var stored []state.Guest
-		if st, err := f.StateStore(ctx); err == nil {
+		if err := stErr; err == nil {
 			if stored, err = st.Guests(ctx, state.GuestFilter{}); err != nil {
 				return nil, err
 			}

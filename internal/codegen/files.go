@@ -76,8 +76,9 @@ func subjects(models []iac.Guest, names []string) []testgen.Subject {
 // ExistingNames reads the workspace's terraform/ code and returns the
 // resource name each VMID already has there, so regeneration keeps every
 // address stable. Code that does not parse stops the regeneration: its
-// addresses are unknown.
-func ExistingNames(ws *workspace.Workspace) (map[int]string, error) {
+// addresses are unknown. With a cache (c not nil) only the files not in it
+// are parsed; see terraform.ReadCached.
+func ExistingNames(ws *workspace.Workspace, c terraform.Cache) (map[int]string, error) {
 	files, err := ws.ReadDir(workspace.TerraformDir, ".tf")
 	if err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func ExistingNames(ws *workspace.Workspace) (map[int]string, error) {
 	if len(files) == 0 {
 		return out, nil
 	}
-	code, err := terraform.Read(files)
+	code, err := terraform.ReadCached(files, c)
 	if err != nil {
 		var es terraform.Errors
 		if errors.As(err, &es) && len(es) > 0 {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iac/terraform"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
@@ -30,10 +31,13 @@ type Service struct {
 	Workspace *workspace.Workspace
 	Generate  Generator
 	// Existing reads the VMID → resource name map from the workspace's
-	// current code (nil: none).
-	Existing func(ws *workspace.Workspace) (map[int]string, error)
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// current code (nil: none), through the code cache when one is given.
+	Existing func(ws *workspace.Workspace, c terraform.Cache) (map[int]string, error)
+	// Cache returns the code cache for a run's reads (nil, or returning
+	// nil: every file is parsed), e.g. StoreCache over Store.
+	Cache  func(ctx context.Context) terraform.Cache
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Options tune one run.
@@ -121,7 +125,11 @@ func (s *Service) Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	existing := map[int]string{}
 	if s.Existing != nil {
-		if existing, err = s.Existing(s.Workspace); err != nil {
+		var cache terraform.Cache
+		if s.Cache != nil {
+			cache = s.Cache(ctx)
+		}
+		if existing, err = s.Existing(s.Workspace, cache); err != nil {
 			return Result{}, err
 		}
 	}

@@ -21,6 +21,7 @@ type memStore struct {
 	// commitErr, when set, makes CommitSync fail without writing.
 	commitErr error
 	commits   int
+	codeCache map[string][]byte
 }
 
 var _ state.Store = (*memStore)(nil)
@@ -171,5 +172,29 @@ func (m *memStore) Operations(context.Context, state.OperationFilter) ([]state.O
 func (m *memStore) GeneratedFiles(context.Context) ([]state.GeneratedFile, error) { return nil, nil }
 
 func (m *memStore) RecordGeneratedFiles(context.Context, []state.GeneratedFile, []string) error {
+	return nil
+}
+
+func (m *memStore) CodeCacheGet(_ context.Context, hashes []string) (map[string][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string][]byte{}
+	for _, h := range hashes {
+		if v, ok := m.codeCache[h]; ok {
+			out[h] = v
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) CodeCachePut(_ context.Context, entries map[string][]byte, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.codeCache == nil {
+		m.codeCache = map[string][]byte{}
+	}
+	for h, v := range entries {
+		m.codeCache[h] = v
+	}
 	return nil
 }

@@ -277,7 +277,28 @@ type Store interface {
 	// RecordGeneratedFiles stores files (replacing same paths) and forgets
 	// the paths in removed, in one transaction.
 	RecordGeneratedFiles(ctx context.Context, files []GeneratedFile, removed []string) error
+
+	// CodeCacheGet returns the code cache values stored for hashes
+	// (missing ones are absent, nil hashes is none) and marks them used
+	// now; to keep reads cheap, an entry already used within the last
+	// CodeCacheTouch is not written again.
+	CodeCacheGet(ctx context.Context, hashes []string) (map[string][]byte, error)
+	// CodeCachePut stores values by hash (replacing the same hashes) as
+	// used at usedAt, and removes the entries not used since
+	// usedAt - CodeCacheTTL, in one transaction.
+	CodeCachePut(ctx context.Context, entries map[string][]byte, usedAt time.Time) error
 }
+
+// The code cache keeps what reading each Terraform file yielded, by
+// content hash (see iac/terraform.Cache), so that reading a workspace's
+// code parses only the files that changed. Its values are opaque here.
+const (
+	// CodeCacheTTL is how long an entry nobody reads or stores is kept.
+	CodeCacheTTL = 30 * 24 * time.Hour
+	// CodeCacheTouch is how stale an entry's last use may be before a
+	// CodeCacheGet records the use.
+	CodeCacheTouch = 24 * time.Hour
+)
 
 // GeneratedFile is what code generation last wrote to one workspace file
 // (Path relative to the workspace root, with forward slashes): the base

@@ -232,7 +232,7 @@ func (s *Store) Check(ctx context.Context) error {
 	rows, err := s.pool.Query(ctx, `
 		SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NULL`,
 		[]string{"clusters", "nodes", "guests", "storages", "networks", "volumes", "snapshots",
-			"sync_runs", "resource_history", "operations", "generated_files"})
+			"sync_runs", "resource_history", "operations", "generated_files", "code_cache"})
 	if err != nil {
 		return fmt.Errorf("check postgres state %s: %w", s.location, err)
 	}

@@ -148,7 +148,7 @@ func TestMigrationsFromEmptyAndIdempotent(t *testing.T) {
 	if applied != int(newest(t)) || distinct != applied {
 		t.Errorf("goose table: %d rows for %d versions, want each of %d migrations once", applied, distinct, newest(t))
 	}
-	for _, table := range []string{"clusters", "nodes", "guests", "storages", "networks", "volumes", "snapshots", "sync_runs", "resource_history", "operations", "generated_files"} {
+	for _, table := range []string{"clusters", "nodes", "guests", "storages", "networks", "volumes", "snapshots", "sync_runs", "resource_history", "operations", "generated_files", "code_cache"} {
 		var n int
 		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: %d, %v", table, n, err)

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"Concurrent", testConcurrent},
 		{"InfoCheck", testInfoCheck},
 		{"GeneratedFiles", testGeneratedFiles},
+		{"CodeCache", testCodeCache},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
