@@ -78,3 +78,12 @@ const (
 	KeyHint      = "hint"       // the recovery hint of an error (Redact fills it)
 	KeyRequestID = "request_id" // one API request
 )
+
+// NewRequestID returns a short random id for one API request (attempt).
+func NewRequestID() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "00000000"
+	}
+	return hex.EncodeToString(b[:])
+}

@@ -33,6 +33,8 @@ import (
 	"time"
 
 	proxmox "github.com/luthermonson/go-proxmox"
+
+	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
 )
 
 // Defaults.
@@ -569,8 +571,11 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	path := strings.TrimPrefix(req.URL.Path, r.basePath)
 	res, err := r.base.RoundTrip(req)
 	ms := float64(time.Since(start).Microseconds()) / 1000
+	// Each attempt has its own request id; the command's correlation id
+	// comes from ctx through the logger's handler.
+	rid := observe.KeyRequestID
 	if err != nil {
-		r.log.LogAttrs(ctx, slog.LevelDebug, "pve api call",
+		r.log.LogAttrs(ctx, slog.LevelDebug, "pve api call", slog.String(rid, observe.NewRequestID()),
 			slog.String("method", req.Method), slog.String("path", path),
 			slog.Int("status", 0), slog.Float64("duration_ms", ms), slog.String("err", stripURL(err).Error()))
 		if x != nil {
@@ -578,7 +583,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	r.log.LogAttrs(ctx, slog.LevelDebug, "pve api call",
+	r.log.LogAttrs(ctx, slog.LevelDebug, "pve api call", slog.String(rid, observe.NewRequestID()),
 		slog.String("method", req.Method), slog.String("path", path),
 		slog.Int("status", res.StatusCode), slog.Float64("duration_ms", ms))
 	if x == nil {
