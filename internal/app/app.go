@@ -28,6 +28,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/connection"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/contextcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/describe"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/driftcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/generatecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/get"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/guest"
@@ -41,6 +42,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/synccmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/testcmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/validatecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/version"
 	workspacecmd "github.com/proxmox-mpc/proxmox-mpc/internal/cli/workspace"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
@@ -444,6 +446,8 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		plancmd.NewCmdPlan(f, planSource(f), nil),
 		applycmd.NewCmdApply(f, planSource(f), nil),
 		applycmd.NewCmdDestroy(f, planSource(f), nil),
+		validatecmd.NewCmdValidate(f, validateSource(f), nil),
+		driftcmd.NewCmdDrift(f, driftSource(f), nil),
 		healthcmd.NewCmdHealth(f, healthDeps, nil),
 		anonymizecmd.NewCmdAnonymize(f, privacyDeps, nil),
 		anonymizecmd.NewCmdPrivacy(f, privacyDeps, nil),

@@ -3,18 +3,29 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
+	"sync"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/driftcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/plancmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/validatecmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/native"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/tofu"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iac/terraform"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
@@ -117,4 +128,129 @@ func interrupts() (<-chan struct{}, func()) {
 		}
 	}()
 	return second, func() { signal.Stop(sigs); close(done) }
+}
+
+// tofuEngine makes the Factory's TofuEngine: binary on the terraform/
+// folder of the workspace around the current folder, with the connection
+// the commands use (flags, workspace, environment, context: as newClient
+// resolves it) handed to the bpg provider through PROXMOX_VE_*.
+func tofuEngine(ios *iostreams.IOStreams, g *globalOptions, env Env, logger func() *slog.Logger) func(ctx context.Context, binary string) (*tofu.Engine, error) {
+	var warnOnce sync.Once
+	return func(ctx context.Context, binary string) (*tofu.Engine, error) {
+		if g.Demo {
+			return nil, &ConnError{Problem: "the tofu engine cannot reach --demo's in-process simulator",
+				hint: "use --engine native with --demo, or serve the simulator with `proxmox-mpc sim` and point the workspace at it"}
+		}
+		ws, err := openCwdWorkspace()
+		if err != nil {
+			return nil, err
+		}
+		wg, wenv, err := withWorkspace(g, env, ws.Root)
+		if err != nil {
+			return nil, err
+		}
+		cs, err := resolveConnection(wg, wenv)
+		if err != nil {
+			return nil, err
+		}
+		tenv, warn := tofuEnv(cs.Config)
+		if warn != "" {
+			warnOnce.Do(func() {
+				fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ColorScheme().Yellow("Warning:"), warn)
+			})
+		}
+		return &tofu.Engine{Binary: binary, Dir: filepath.Join(ws.Root, workspace.TerraformDir), Env: tenv,
+			Logger: logger().With(observe.KeySubsys, "tofu")}, nil
+	}
+}
+
+// tofuEnv is the environment that gives the bpg/proxmox provider the
+// connection cfg: endpoint, API token or username and password, and
+// PROXMOX_VE_INSECURE when the connection does not verify the certificate
+// against the system's CAs. The provider cannot pin a fingerprint nor read
+// a CA file, so a pinned connection runs it with verification off, and
+// warn says so ("" otherwise).
+func tofuEnv(cfg pve.Config) (env map[string]string, warn string) {
+	env = map[string]string{"PROXMOX_VE_ENDPOINT": cfg.Endpoint}
+	if cfg.APIToken != "" {
+		env["PROXMOX_VE_API_TOKEN"] = cfg.APIToken
+	} else if cfg.Username != "" {
+		env["PROXMOX_VE_USERNAME"], env["PROXMOX_VE_PASSWORD"] = cfg.Username, cfg.Password
+	}
+	switch {
+	case cfg.Insecure:
+		env["PROXMOX_VE_INSECURE"] = "true"
+	case cfg.Fingerprint != "":
+		env["PROXMOX_VE_INSECURE"] = "true"
+		warn = "TLS certificate verification is off for tofu: the bpg/proxmox provider cannot pin the certificate fingerprint this connection pins"
+	}
+	return env, warn
+}
+
+// validateSource reads what validate checks: the code, every file the
+// secrets scan covers, the workspace config, and the last sync.
+func validateSource(f *cmdutil.Factory) validatecmd.Source {
+	return func(ctx context.Context) (*engine.ValidateInputs, error) {
+		ws, err := openCwdWorkspace()
+		if err != nil {
+			return nil, err
+		}
+		tf, err := ws.ReadDir(workspace.TerraformDir, ".tf")
+		if err != nil {
+			return nil, err
+		}
+		scan, err := ws.ReadDir(workspace.TerraformDir, ".tf", ".tfvars", ".tftest.hcl")
+		if err != nil {
+			return nil, err
+		}
+		ans, err := ws.ReadDir(workspace.AnsibleDir, ".yml", ".yaml", ".cfg", ".ini", ".j2")
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(scan, ans)
+		cfgPath := workspace.ConfigPath(ws.Root)
+		cfgSrc, err := os.ReadFile(cfgPath)
+		if err != nil {
+			return nil, err
+		}
+		in := &engine.ValidateInputs{Terraform: tf, Scan: scan, ConfigFile: workspace.Dir + "/" + workspace.ConfigFile, Config: cfgSrc, Insecure: ws.Config.Insecure}
+		st, err := f.StateStore(ctx)
+		var none *inventory.NoStateError
+		switch {
+		case errors.As(err, &none): // no sync yet: validate warns and skips those checks
+		case err != nil:
+			return nil, err
+		default:
+			inv, err := st.Inventory(ctx)
+			if err != nil {
+				return nil, err
+			}
+			synced := make(map[int]bool, len(inv.Guests))
+			for _, g := range inv.Guests {
+				synced[g.VMID] = true
+			}
+			in.Inventory, in.Managed = &inv, func(id int) bool { return synced[id] }
+		}
+		return in, nil
+	}
+}
+
+// driftSource reads the three sides drift compares: the code, the live
+// server and the last sync.
+func driftSource(f *cmdutil.Factory) driftcmd.Source {
+	return func(ctx context.Context) (*engine.DriftInputs, error) {
+		in, err := planSource(f)(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		st, err := f.StateStore(ctx)
+		if err != nil {
+			return nil, err // drift needs a last sync
+		}
+		synced, err := st.Guests(ctx, state.GuestFilter{})
+		if err != nil {
+			return nil, err
+		}
+		return &engine.DriftInputs{Code: in.Code, Live: in.Live, Synced: synced}, nil
+	}
 }
