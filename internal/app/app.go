@@ -625,6 +625,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 	}
 	f.ApplyPlan = applyPlan(f)
 	f.Interrupts = interrupts
+	f.TofuEngine = tofuEngine(ios, g, env, f.Logger)
 	f.TestChecks = func(context.Context) ([]testrun.Check, error) {
 		cwd, err := os.Getwd()
 		if err != nil {

@@ -138,8 +138,7 @@ func tofuEngine(ios *iostreams.IOStreams, g *globalOptions, env Env, logger func
 	var warnOnce sync.Once
 	return func(ctx context.Context, binary string) (*tofu.Engine, error) {
 		if g.Demo {
-			return nil, &ConnError{Problem: "the tofu engine cannot reach --demo's in-process simulator",
-				hint: "use --engine native with --demo, or serve the simulator with `proxmox-mpc sim` and point the workspace at it"}
+			return nil, &demoTofuError{}
 		}
 		ws, err := openCwdWorkspace()
 		if err != nil {
@@ -254,3 +253,19 @@ func driftSource(f *cmdutil.Factory) driftcmd.Source {
 		return &engine.DriftInputs{Code: in.Code, Live: in.Live, Synced: synced}, nil
 	}
 }
+
+// demoTofuError: tofu cannot reach the in-process simulator of --demo. It
+// is a plancmd.ErrNoTofuEngine, so that auto takes the native engine
+// without a note.
+type demoTofuError struct{}
+
+func (*demoTofuError) Error() string {
+	return "the tofu engine cannot reach --demo's in-process simulator"
+}
+
+// Hint is the way around it.
+func (*demoTofuError) Hint() string {
+	return "use --engine native with --demo, or serve the simulator with `proxmox-mpc sim` and point the workspace at it"
+}
+
+func (*demoTofuError) Unwrap() error { return plancmd.ErrNoTofuEngine }

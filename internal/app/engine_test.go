@@ -2,9 +2,11 @@ package app
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,11 +38,17 @@ func TestPlanApplyDestroy(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	dir, home := t.TempDir(), t.TempDir()
+	// tofu may be on PATH (CI): keep `--engine auto` off the network.
+	mirror, rc := t.TempDir(), filepath.Join(t.TempDir(), "cli.tfrc")
+	if err := os.WriteFile(rc, fmt.Appendf(nil, "provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	pmc := func(wantCode int, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = dir
-		cmd.Env = []string{"HOME=" + home, "NO_COLOR=1", "PROXMOX_VE_API_TOKEN=" + pvesim.DefaultToken, "PATH=" + os.Getenv("PATH")}
+		cmd.Env = []string{"HOME=" + home, "NO_COLOR=1", "PROXMOX_VE_API_TOKEN=" + pvesim.DefaultToken, "PATH=" + os.Getenv("PATH"),
+			"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1"}
 		out, err := cmd.CombinedOutput()
 		code := 0
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/plancmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/tofu"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
@@ -64,9 +65,9 @@ func TestTofuEngineDemo(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	mk := tofuEngine(ios, &globalOptions{Demo: true}, func(string) string { return "" }, discardLogger)
 	_, err := mk(context.Background(), "/usr/bin/tofu")
-	var ce *ConnError
-	if !errors.As(err, &ce) || ce.Hint() == "" {
-		t.Fatalf("err %v, want a ConnError with a hint", err)
+	var de *demoTofuError
+	if !errors.As(err, &de) || de.Hint() == "" || !errors.Is(err, plancmd.ErrNoTofuEngine) {
+		t.Fatalf("err %v, want a demoTofuError with a hint, an ErrNoTofuEngine", err)
 	}
 }
 

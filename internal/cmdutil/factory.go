@@ -9,6 +9,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/native"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/tofu"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
@@ -76,6 +77,11 @@ type Factory struct {
 	// ApplyPlan carries out a plan over the PVE API (native engine), with
 	// the state store's journal.
 	ApplyPlan func(ctx context.Context, p engine.Plan, o native.Options, progress func(native.Event)) (native.Result, error)
+	// TofuEngine makes the OpenTofu/Terraform engine for binary on the
+	// current workspace's terraform/ folder, with the connection's
+	// endpoint and credentials in its PROXMOX_VE_* environment (nil: only
+	// the native engine exists).
+	TofuEngine func(ctx context.Context, binary string) (*tofu.Engine, error)
 	// Interrupts watches for a second Ctrl-C (the first cancels the
 	// command's context): the channel closes on it; stop ends the watch.
 	Interrupts func() (second <-chan struct{}, stop func())

@@ -29,6 +29,11 @@ type Options struct {
 	// cancels ctx) and a func to stop watching.
 	Interrupts func() (<-chan struct{}, func())
 	Now        func() time.Time
+	// Engines chooses the engine Engine names; Journal is where the tofu
+	// engine's resource operations are recorded (nil: nowhere).
+	Engines plancmd.Engines
+	Journal func(ctx context.Context) (Journal, error)
+	Engine  string // --engine: native, tofu, terraform or auto
 
 	PlanFile       string
 	Yes            bool
@@ -39,7 +44,8 @@ type Options struct {
 
 // NewCmdApply builds the command.
 func NewCmdApply(f *cmdutil.Factory, src plancmd.Source, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Source: src, Apply: f.ApplyPlan, Interrupts: f.Interrupts, Now: f.Now}
+	opts := &Options{IO: f.IOStreams, Source: src, Apply: f.ApplyPlan, Interrupts: f.Interrupts, Now: f.Now,
+		Engines: plancmd.EnginesFrom(f), Journal: journalFrom(f)}
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE]",
 		Short: "Make the cluster match the code: show the plan, confirm, apply it over the PVE API",
@@ -49,7 +55,10 @@ func NewCmdApply(f *cmdutil.Factory, src plancmd.Source, runF func(context.Conte
 			"exactly that plan, and refuses when the code or any guest it touches changed since.\n\n" +
 			"On a failure it starts nothing new, lets the running steps finish and reports what succeeded,\n" +
 			"what failed (with the task log) and what was not started; the next plan shows what remains.\n" +
-			"Ctrl-C lets the running tasks finish; a second Ctrl-C stops waiting for them.",
+			"Ctrl-C lets the running tasks finish; a second Ctrl-C stops waiting for them.\n\n" +
+			"--engine tofu|terraform has OpenTofu or Terraform plan and apply that plan instead, every resource\n" +
+			"it creates, changes or deletes in the journal; auto (the default) does so when one of them is on\n" +
+			"PATH and its init succeeds.",
 		Example: "  proxmox-mpc apply\n  proxmox-mpc plan --out web.plan && proxmox-mpc apply web.plan\n  proxmox-mpc apply --yes --snapshot-before",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,6 +67,9 @@ func NewCmdApply(f *cmdutil.Factory, src plancmd.Source, runF func(context.Conte
 			}
 			if opts.Parallelism < 1 || opts.Parallelism > 64 {
 				return cmdutil.FlagErrorf("--parallelism must be between 1 and 64, got %d", opts.Parallelism)
+			}
+			if err := plancmd.ValidEngine(opts.Engine); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -71,10 +83,18 @@ func NewCmdApply(f *cmdutil.Factory, src plancmd.Source, runF func(context.Conte
 	fl.BoolVar(&opts.SnapshotBefore, "snapshot-before", false, "snapshot every guest that will change, before changing anything")
 	fl.BoolVar(&opts.AllowDataLoss, "allow-data-loss", false, "allow replacements that destroy disks")
 	fl.IntVar(&opts.Parallelism, "parallelism", 8, "guests worked on at once")
+	plancmd.AddEngineFlag(cmd, &opts.Engine)
 	return cmd
 }
 
 func applyRun(ctx context.Context, opts *Options) error {
+	sel, err := opts.selectEngine(ctx)
+	if err != nil {
+		return err
+	}
+	if !sel.Native() {
+		return tofuApplyRun(ctx, opts, sel)
+	}
 	if opts.Apply == nil {
 		return errors.New("apply is not available here")
 	}
@@ -186,4 +206,13 @@ func confirm(ios *iostreams.IOStreams, yes bool) error {
 		return &cmdutil.CancelError{Reason: "apply cancelled"}
 	}
 	return nil
+}
+
+// selectEngine picks the engine of an apply or destroy: a saved plan
+// (PLANFILE) is the native engine's, so auto keeps to it then.
+func (opts *Options) selectEngine(ctx context.Context) (plancmd.Selected, error) {
+	if opts.Engine == "" || opts.Engine == plancmd.EngineNative || (opts.Engine == plancmd.EngineAuto && opts.PlanFile != "") {
+		return plancmd.Selected{Name: plancmd.EngineNative}, nil
+	}
+	return opts.Engines.Select(ctx, opts.Engine, opts.IO.ErrOut)
 }

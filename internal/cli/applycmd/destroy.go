@@ -26,16 +26,23 @@ type DestroyOptions struct {
 
 // NewCmdDestroy builds `destroy [NAME...]`.
 func NewCmdDestroy(f *cmdutil.Factory, src plancmd.Source, runF func(context.Context, *DestroyOptions) error) *cobra.Command {
-	opts := &DestroyOptions{Options: Options{IO: f.IOStreams, Source: src, Apply: f.ApplyPlan, Interrupts: f.Interrupts, Now: f.Now}, Code: f.CodeEditor}
+	opts := &DestroyOptions{Options: Options{IO: f.IOStreams, Source: src, Apply: f.ApplyPlan, Interrupts: f.Interrupts, Now: f.Now,
+		Engines: plancmd.EnginesFrom(f), Journal: journalFrom(f)}, Code: f.CodeEditor}
 	cmd := &cobra.Command{
 		Use:   "destroy [NAME|VMID...]",
 		Short: "Destroy managed guests (all, or the named ones) and remove their code",
 		Long: "destroy plans the deletion of the named guests of the code (every managed guest without names),\n" +
 			"shows it, asks you to type the workspace's name (--yes for CI), deletes them on the server and\n" +
-			"removes their resources from terraform/. Guests tagged \"protected\" are refused.",
+			"removes their resources from terraform/. Guests tagged \"protected\" are refused.\n\n" +
+			"--engine tofu|terraform has OpenTofu or Terraform destroy them instead (`destroy -target` of their\n" +
+			"resources: only what is in its state); auto (the default) does so when one of them is on PATH and\n" +
+			"its init succeeds.",
 		Example: "  proxmox-mpc destroy web-09\n  proxmox-mpc destroy --yes",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
+			if err := plancmd.ValidEngine(opts.Engine); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -44,10 +51,15 @@ func NewCmdDestroy(f *cmdutil.Factory, src plancmd.Source, runF func(context.Con
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "destroy without asking (required without a terminal)")
 	cmd.Flags().IntVar(&opts.Parallelism, "parallelism", 8, "guests worked on at once")
+	plancmd.AddEngineFlag(cmd, &opts.Engine)
 	return cmd
 }
 
 func destroyRun(ctx context.Context, opts *DestroyOptions) error {
+	sel, err := opts.selectEngine(ctx)
+	if err != nil {
+		return err
+	}
 	in, err := opts.Source(ctx, true)
 	if err != nil {
 		return err
@@ -83,6 +95,9 @@ func destroyRun(ctx context.Context, opts *DestroyOptions) error {
 			return fmt.Errorf("%s is tagged \"protected\": nothing was destroyed (remove the tag in its code first)", g.Address)
 		}
 	}
+	if !sel.Native() {
+		return tofuDestroyRun(ctx, opts, sel, ed, targets, guestTargets(in.Code.Guests))
+	}
 	selected := map[int]bool{}
 	for _, g := range targets {
 		selected[g.VMID] = true
@@ -102,17 +117,8 @@ func destroyRun(ctx context.Context, opts *DestroyOptions) error {
 	if len(plan.Changes) == 0 {
 		return nil
 	}
-	if !opts.Yes {
-		if !opts.IO.CanPrompt() {
-			return cmdutil.FlagErrorf("destroy deletes guests and their disks: pass --yes to confirm without a terminal")
-		}
-		name := ed.Workspace.Config.Name
-		fmt.Fprintf(opts.IO.ErrOut, "This deletes %d guests and their disks. Type the workspace's name (%s) to confirm: ", len(plan.Changes), name)
-		var ans string
-		_, _ = fmt.Fscanln(opts.IO.In, &ans)
-		if strings.TrimSpace(ans) != name {
-			return &cmdutil.CancelError{Reason: "destroy cancelled"}
-		}
+	if err := confirmDestroy(opts, ed.Workspace.Config.Name, len(plan.Changes)); err != nil {
+		return err
 	}
 	hard, stop := make(<-chan struct{}), func() {}
 	if opts.Interrupts != nil {
@@ -141,4 +147,55 @@ func destroyRun(ctx context.Context, opts *DestroyOptions) error {
 	}
 	summarize(opts.IO.Out, cs, res, opts.Now().Sub(start))
 	return res.Err
+}
+
+// confirmDestroy asks for the workspace's name (unless --yes).
+func confirmDestroy(opts *DestroyOptions, name string, n int) error {
+	if opts.Yes {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return cmdutil.FlagErrorf("destroy deletes guests and their disks: pass --yes to confirm without a terminal")
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "This deletes %d guests and their disks. Type the workspace's name (%s) to confirm: ", n, name)
+	var ans string
+	_, _ = fmt.Fscanln(opts.IO.In, &ans)
+	if strings.TrimSpace(ans) != name {
+		return &cmdutil.CancelError{Reason: "destroy cancelled"}
+	}
+	return nil
+}
+
+// tofuDestroyRun has tofu or terraform destroy the targets' resources
+// (-target each), then removes the code of those it deleted.
+func tofuDestroyRun(ctx context.Context, opts *DestroyOptions, sel plancmd.Selected, ed *codegen.Editor, targets []terraform.Guest, journalTargets map[string]string) error {
+	cs := opts.IO.ColorScheme()
+	s := plancmd.TofuSummary{Destroy: len(targets)}
+	addrs := make([]string, len(targets))
+	for i, g := range targets {
+		addrs[i] = g.Address
+		s.Changes = append(s.Changes, plancmd.TofuChange{Address: g.Address, Action: "delete"})
+	}
+	plancmd.RenderTofu(opts.IO.Out, sel.Name, s, cs)
+	if len(targets) == 0 {
+		return nil
+	}
+	if err := confirmDestroy(opts, ed.Workspace.Config.Name, len(targets)); err != nil {
+		return err
+	}
+	rec := newRecorder(ctx, &opts.Options, sel.Name, journalTargets)
+	start := opts.Now()
+	err := sel.Tofu.Destroy(ctx, addrs, rec.progress(ctx))
+	rec.close(ctx, err)
+	deleted := rec.deleted()
+	for _, g := range targets {
+		if !deleted[g.Address] {
+			continue
+		}
+		if _, derr := ed.Delete(g.Kind, strconv.Itoa(g.VMID)); derr != nil {
+			return fmt.Errorf("%s was destroyed, but removing its code failed: %w", g.Address, derr)
+		}
+	}
+	rec.summarize(opts.IO.Out, "Destroy", opts.Now().Sub(start), err)
+	return err
 }

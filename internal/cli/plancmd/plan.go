@@ -32,6 +32,10 @@ type Options struct {
 	Output cmdutil.OutputOptions
 	Now    func() time.Time
 
+	// Engines chooses the engine Engine names.
+	Engines Engines
+	Engine  string // --engine: native, tofu, terraform or auto
+
 	DetailedExitCode bool
 	Out              string // save the plan to this file
 	Refresh          bool
@@ -40,7 +44,7 @@ type Options struct {
 // NewCmdPlan builds the command; src reads the workspace's terraform/ and
 // the live inventory.
 func NewCmdPlan(f *cmdutil.Factory, src Source, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Source: src, Now: f.Now}
+	opts := &Options{IO: f.IOStreams, Source: src, Now: f.Now, Engines: EnginesFrom(f)}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show the changes that would make the cluster match the code",
@@ -50,7 +54,10 @@ func NewCmdPlan(f *cmdutil.Factory, src Source, runF func(context.Context, *Opti
 			"(pending until the guest restarts), stop-start, replace, or data loss.\n\n" +
 			"Only guests the code manages (or managed at the last sync) are ever destroyed; templates\n" +
 			"never are. --out saves the plan so that `apply FILE` makes exactly these changes, and\n" +
-			"refuses if the code or a guest changed since.",
+			"refuses if the code or a guest changed since.\n\n" +
+			"--engine tofu|terraform has OpenTofu or Terraform plan instead (init first, credentials in its\n" +
+			"environment), saving its plan in .proxmox-mpc/tofu.plan; auto (the default) does so when one of\n" +
+			"them is on PATH and its init succeeds, and plans natively otherwise.",
 		Example: "  proxmox-mpc plan\n  proxmox-mpc plan --out tonight.plan\n" +
 			"  proxmox-mpc plan --detailed-exitcode   # 0 no changes, 1 error, 2 changes\n" +
 			"  proxmox-mpc plan --refresh=false -o json --jq '.summary'",
@@ -62,6 +69,9 @@ func NewCmdPlan(f *cmdutil.Factory, src Source, runF func(context.Context, *Opti
 			if err := opts.Output.Validate(); err != nil {
 				return err
 			}
+			if err := ValidEngine(opts.Engine); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -71,6 +81,7 @@ func NewCmdPlan(f *cmdutil.Factory, src Source, runF func(context.Context, *Opti
 	cmd.Flags().BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 0 when there are no changes, 1 on an error, 2 when there are changes")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "save the plan to `FILE` for `apply FILE`")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", true, "read the live cluster; --refresh=false plans from the last sync without the server")
+	AddEngineFlag(cmd, &opts.Engine)
 	return cmd
 }
 
@@ -100,6 +111,13 @@ func (e *FindingsError) Hint() string {
 func planRun(ctx context.Context, opts *Options) error {
 	if opts.Source == nil {
 		return errors.New("plan: no source of code and live state")
+	}
+	sel, err := selectForPlan(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if !sel.Native() {
+		return tofuPlanRun(ctx, opts, sel)
 	}
 	in, err := opts.Source(ctx, opts.Refresh)
 	if err != nil {
