@@ -36,19 +36,7 @@ func buildBinary(b testing.TB) string {
 
 func largeSim(b *testing.B, guests int) (*httptest.Server, string) {
 	b.Helper()
-	sim, err := pvesim.New(pvesim.Options{Scenario: "large", Nodes: 20, Guests: guests, Latency: 2 * time.Millisecond, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	b.Cleanup(srv.Close)
-	return srv, fp
+	return simTLS(b, pvesim.Options{Scenario: "large", Nodes: 20, Guests: guests, Latency: 2 * time.Millisecond, Seed: 1})
 }
 
 // runProcess runs the binary once and returns its wall time and peak RSS.
@@ -144,4 +132,30 @@ func BenchmarkVersion(b *testing.B) {
 	perOp := b.Elapsed() / time.Duration(b.N)
 	b.ReportMetric(float64(floor.Microseconds())/1000, "ms-bin-true")
 	b.ReportMetric(float64(perOp)/float64(floor), "x-bin-true")
+}
+
+// simTLS serves a simulator made with opts over HTTPS with a self-signed
+// certificate, for the test's lifetime; it returns the server and the
+// certificate's fingerprint.
+func simTLS(tb testing.TB, opts pvesim.Options) (*httptest.Server, string) {
+	tb.Helper()
+	sim, err := pvesim.New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return serveTLS(tb, sim)
+}
+
+// serveTLS serves sim over HTTPS for the test's lifetime.
+func serveTLS(tb testing.TB, sim *pvesim.Sim) (*httptest.Server, string) {
+	tb.Helper()
+	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(sim)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return srv, fp
 }

@@ -1,9 +1,7 @@
 package app
 
 import (
-	"crypto/tls"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,18 +22,7 @@ func TestPlanApplyDestroy(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	sim, err := pvesim.New(pvesim.Options{TaskDuration: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, fp := simTLS(t, pvesim.Options{TaskDuration: 20 * time.Millisecond})
 
 	dir, home := t.TempDir(), t.TempDir()
 	// tofu may be on PATH (CI): keep `--engine auto` off the network.

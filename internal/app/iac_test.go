@@ -1,16 +1,13 @@
 package app
 
 import (
-	"crypto/tls"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iac/terraform"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
@@ -42,18 +39,7 @@ func TestWorkspaceCode(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	sim, err := pvesim.New(pvesim.Options{TaskDuration: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, fp := simTLS(t, pvesim.Options{TaskDuration: -1})
 
 	dir, home := t.TempDir(), t.TempDir()
 	pmc := func(args ...string) string {

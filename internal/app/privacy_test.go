@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"io"
-	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"os"
@@ -18,7 +16,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/state/sqlite"
@@ -35,18 +32,7 @@ func TestReportIssueLeaksNothing(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	sim, err := pvesim.New(pvesim.Options{TaskDuration: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, fp := simTLS(t, pvesim.Options{TaskDuration: -1})
 
 	dir, home, outside := t.TempDir(), t.TempDir(), t.TempDir()
 	pmc := func(args ...string) string {

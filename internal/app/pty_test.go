@@ -2,9 +2,7 @@ package app
 
 import (
 	"bytes"
-	"crypto/tls"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -65,18 +63,7 @@ func TestConsoleThroughPTY(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
-	sim, err := pvesim.New(pvesim.Options{TaskDuration: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	defer srv.Close()
+	srv, fp := simTLS(t, pvesim.Options{TaskDuration: 20 * time.Millisecond})
 
 	dir, home := t.TempDir(), t.TempDir()
 	cmd := exec.Command(bin)

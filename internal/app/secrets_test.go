@@ -2,17 +2,14 @@ package app
 
 import (
 	"bytes"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
 )
@@ -48,14 +45,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, fp := serveTLS(t, sim)
 
 	dir, home, outside := t.TempDir(), t.TempDir(), t.TempDir()
 	var printed bytes.Buffer

@@ -2,16 +2,13 @@ package app
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -84,18 +81,7 @@ func TestTofuEngineOffline(t *testing.T) {
 		t.Skip("runs tofu")
 	}
 	bin := requireTool(t, "tofu")
-	sim, err := pvesim.New(pvesim.Options{TaskDuration: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, fp, err := pvesim.SelfSignedCert(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, fp := simTLS(t, pvesim.Options{TaskDuration: -1})
 
 	dir, mirror := t.TempDir(), t.TempDir()
 	cliConfig := filepath.Join(t.TempDir(), "cli.tfrc")
