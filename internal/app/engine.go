@@ -41,6 +41,26 @@ func planSource(f *cmdutil.Factory) plancmd.Source {
 		if err != nil {
 			return nil, err
 		}
+		// The live read waits on the network: start it first, and read the
+		// code and the store meanwhile.
+		type liveRead struct {
+			guests []state.Guest
+			err    error
+		}
+		var livec chan liveRead
+		if refresh {
+			svc, err := f.Inventory(ctx)
+			if err != nil {
+				return nil, err
+			}
+			dctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			livec = make(chan liveRead, 1)
+			go func() {
+				inv, _, err := discovery.Discover(dctx, svc.Client(), discovery.Options{SkipAgents: true, Logger: f.Logger()})
+				livec <- liveRead{inv.Guests, err}
+			}()
+		}
 		files, err := ws.ReadDir(workspace.TerraformDir, ".tf")
 		if err != nil {
 			return nil, err
@@ -72,15 +92,11 @@ func planSource(f *cmdutil.Factory) plancmd.Source {
 		}
 		live := stored
 		if refresh {
-			svc, err := f.Inventory(ctx)
-			if err != nil {
-				return nil, err
+			r := <-livec
+			if r.err != nil {
+				return nil, r.err
 			}
-			inv, _, err := discovery.Discover(ctx, svc.Client(), discovery.Options{SkipAgents: true, Logger: f.Logger()})
-			if err != nil {
-				return nil, err
-			}
-			live = inv.Guests
+			live = r.guests
 		}
 		return &engine.Inputs{Code: code, CodeHash: engine.HashFiles(files), Live: live,
 			Managed: func(id int) bool { return synced[id] }}, nil
