@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -107,6 +108,9 @@ type globalOptions struct {
 	// stderrLevel is the level of the stderr log; /debug on|off in the
 	// console moves it for the lines that follow.
 	stderrLevel *slog.LevelVar
+	// operation is the command running now (console lines change it); the
+	// logger adds it to every record.
+	operation *atomic.Pointer[string]
 
 	// release frees the workspace lock a mutating command took.
 	release func() error
@@ -239,7 +243,7 @@ func Main() int {
 func Run(ctx context.Context, args []string, ios *iostreams.IOStreams, env Env) int {
 	cid := observe.NewCorrelationID()
 	ctx = observe.WithCorrelation(ctx, cid)
-	g := &globalOptions{}
+	g := &globalOptions{operation: new(atomic.Pointer[string])}
 	f, cleanup := newFactory(ios, g, env, cid)
 	defer cleanup()
 	g.startArgs = args
@@ -356,6 +360,13 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		},
 		RunE: consoleRunE(f, g, env, func() []string { return g.startArgs }),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if g.operation != nil {
+				op := strings.TrimSpace(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()))
+				if op == "" {
+					op = "console"
+				}
+				g.operation.Store(&op)
+			}
 			if g.NoColor {
 				f.IOStreams.SetColorEnabled(false)
 			}
@@ -741,12 +752,15 @@ func newLogger(w io.Writer, g *globalOptions, cid string) (*slog.Logger, *observ
 	g.stderrLevel.Set(level)
 	handlers := []slog.Handler{slog.NewTextHandler(w, &slog.HandlerOptions{Level: g.stderrLevel})}
 	var fh *observe.FileHandler
-	if dir, err := workspaceLogDir(); err == nil {
+	if ws, err := openCwdWorkspace(); err == nil {
+		dir := filepath.Join(ws.Root, workspace.Dir, "logs")
 		fileLevel := slog.LevelInfo
 		if g.Debug {
 			fileLevel = slog.LevelDebug
 		}
-		h, err := observe.OpenLogFile(dir, observe.FileOptions{Level: fileLevel})
+		lc := ws.Config.Logs
+		h, err := observe.OpenLogFile(dir, observe.FileOptions{Level: fileLevel,
+			MaxBytes: int64(lc.MaxSizeMB) << 20, MaxAge: lc.MaxAgeDays, MaxFiles: lc.MaxFiles})
 		if err != nil {
 			fmt.Fprintf(w, "Warning: no log file: %v\n", err)
 		} else {
@@ -755,7 +769,16 @@ func newLogger(w io.Writer, g *globalOptions, cid string) (*slog.Logger, *observ
 			g.fileLog = slog.New(observe.Redact(observe.CorrelationHandler(h, cid)))
 		}
 	}
-	return slog.New(observe.Redact(observe.CorrelationHandler(slog.NewMultiHandler(handlers...), cid))), fh
+	op := func() string {
+		if g.operation == nil {
+			return ""
+		}
+		if p := g.operation.Load(); p != nil {
+			return *p
+		}
+		return ""
+	}
+	return slog.New(observe.Redact(observe.CommandHandler(slog.NewMultiHandler(handlers...), cid, op))), fh
 }
 
 // workspaceLogDir is the log folder of the workspace around the current

@@ -31,11 +31,20 @@ func CorrelationHandler(h slog.Handler, fallback string) slog.Handler {
 	return &correlationHandler{h: h, fallback: fallback}
 }
 
+// CommandHandler is CorrelationHandler plus an operation attribute on every
+// record that has none: op() names the command running now ("" adds
+// nothing), so even records logged without a context say which command
+// they belong to.
+func CommandHandler(h slog.Handler, fallback string, op func() string) slog.Handler {
+	return &correlationHandler{h: h, fallback: fallback, op: op}
+}
+
 type correlationHandler struct {
 	h        slog.Handler // the wrapped handler with the top-level attributes
 	fallback string
-	preset   bool         // a top-level correlation_id came through WithAttrs
-	groups   []groupFrame // groups opened by WithGroup, applied in Handle
+	op       func() string // the current command, for the operation attribute; nil: none
+	preset   bool          // a top-level correlation_id came through WithAttrs
+	groups   []groupFrame  // groups opened by WithGroup, applied in Handle
 }
 
 // groupFrame is one WithGroup and the attributes added inside it.
@@ -58,12 +67,24 @@ func (c *correlationHandler) Handle(ctx context.Context, r slog.Record) error {
 			id = c.fallback
 		}
 	}
+	op := ""
+	if c.op != nil && !hasKey(r, KeyOperation) {
+		op = c.op()
+	}
 	if len(c.groups) == 0 {
-		if id == "" || hasKey(r, KeyCorrelationID) {
+		if id != "" && hasKey(r, KeyCorrelationID) {
+			id = ""
+		}
+		if id == "" && op == "" {
 			return c.h.Handle(ctx, r)
 		}
 		r = r.Clone()
-		r.AddAttrs(slog.String(KeyCorrelationID, id))
+		if id != "" {
+			r.AddAttrs(slog.String(KeyCorrelationID, id))
+		}
+		if op != "" {
+			r.AddAttrs(slog.String(KeyOperation, op))
+		}
 		return c.h.Handle(ctx, r)
 	}
 	// Nest the record's attributes in the open groups, so the id stays
@@ -84,6 +105,9 @@ func (c *correlationHandler) Handle(ctx context.Context, r slog.Record) error {
 	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
 	if id != "" {
 		out.AddAttrs(slog.String(KeyCorrelationID, id))
+	}
+	if op != "" {
+		out.AddAttrs(slog.String(KeyOperation, op))
 	}
 	out.AddAttrs(inner...)
 	return c.h.Handle(ctx, out)

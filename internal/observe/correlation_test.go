@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -53,5 +54,32 @@ func TestCorrelationHandler(t *testing.T) {
 	}
 	if got := CorrelationID(context.Background()); got != "" {
 		t.Errorf("CorrelationID of an empty context = %q", got)
+	}
+}
+
+// TestCommandHandler: every record gets the current command as operation
+// (unless it names one itself), with or without open groups.
+func TestCommandHandler(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	op := "sync"
+	log := slog.New(CommandHandler(slog.NewJSONHandler(&buf, nil), "cid1", func() string { return op }))
+	log.Info("plain")
+	log.Info("own", KeyOperation, "apply")
+	log.WithGroup("g").Info("grouped", "k", 1)
+	op = ""
+	log.Info("no command")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := []string{`"operation":"sync"`, `"operation":"apply"`, `"operation":"sync"`, ""}
+	for i, w := range want {
+		if w == "" {
+			if strings.Contains(lines[i], `"operation"`) {
+				t.Errorf("line %d has an operation: %s", i, lines[i])
+			}
+			continue
+		}
+		if !strings.Contains(lines[i], w) || strings.Count(lines[i], `"operation"`) != 1 || !strings.Contains(lines[i], `"correlation_id":"cid1"`) {
+			t.Errorf("line %d = %s, want %s once and the correlation id", i, lines[i], w)
+		}
 	}
 }

@@ -37,6 +37,15 @@ type Config struct {
 	Auth        Auth     `yaml:"auth,omitempty"`
 	Defaults    Defaults `yaml:"defaults,omitempty"`
 	State       State    `yaml:"state,omitempty"`
+	Logs        Logs     `yaml:"logs,omitempty"`
+}
+
+// Logs tunes the log files in .proxmox-mpc/logs; zero values mean the
+// defaults (10 MB per file, 14 days, 20 files).
+type Logs struct {
+	MaxSizeMB  int `yaml:"max-size-mb,omitempty"`  // rotate the current file past this size
+	MaxAgeDays int `yaml:"max-age-days,omitempty"` // delete rotated files older than this
+	MaxFiles   int `yaml:"max-files,omitempty"`    // keep at most this many rotated files
 }
 
 // Auth says where the credentials come from — never the credentials.
@@ -281,6 +290,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Endpoint != "" && c.Context != "" {
 		return &ConfigError{Field: "context", Problem: "set endpoint or context, not both"}
+	}
+	for field, v := range map[string]int{"logs.max-size-mb": c.Logs.MaxSizeMB, "logs.max-age-days": c.Logs.MaxAgeDays, "logs.max-files": c.Logs.MaxFiles} {
+		if v < 0 || v > 100000 {
+			return &ConfigError{Field: field, Problem: "must be between 0 (the default) and 100000"}
+		}
 	}
 	if c.Endpoint != "" {
 		if err := validateEndpoint(c.Endpoint); err != nil {

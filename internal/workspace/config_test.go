@@ -154,3 +154,20 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestParseConfigLogs(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig([]byte("name: lab\nendpoint: https://pve1:8006\nlogs:\n  max-size-mb: 5\n  max-age-days: 3\n  max-files: 4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Logs != (Logs{MaxSizeMB: 5, MaxAgeDays: 3, MaxFiles: 4}) {
+		t.Errorf("logs = %+v", cfg.Logs)
+	}
+	if _, err := ParseConfig([]byte("name: lab\nendpoint: https://pve1:8006\nlogs:\n  max-files: -1\n")); err == nil {
+		t.Error("a negative max-files was accepted")
+	}
+	if _, err := ParseConfig([]byte("name: lab\nendpoint: https://pve1:8006\nlogs:\n  keep: 3\n")); err == nil {
+		t.Error("an unknown logs key was accepted")
+	}
+}
