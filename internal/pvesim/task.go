@@ -52,9 +52,9 @@ func (s *Sim) startTask(now time.Time, nodeName, typ, id, user string, effect fu
 	if c.nextDue.IsZero() || t.end.Before(c.nextDue) {
 		c.nextDue = t.end
 	}
-	if s.taskDur == 0 {
-		s.advanceLocked(now)
-	}
+	// A task of no duration finishes when the request that started it is
+	// done (serve), not here: the handler still has to attach its onFail
+	// cleanup, which a failure must run.
 	s.log.Info("task started", "upid", t.upid, "node", nodeName)
 	return t
 }

@@ -162,7 +162,13 @@ func (s *Sim) serve(c *call) (any, error) {
 			return nil, paramErr(errs)
 		}
 	}
-	return rt.h(c)
+	data, err := rt.h(c)
+	if s.taskDur == 0 {
+		s.mu.Lock()
+		s.advanceLocked(c.now)
+		s.mu.Unlock()
+	}
+	return data, err
 }
 
 // parseParams merges query and body parameters. Query parameters override

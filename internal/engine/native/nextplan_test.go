@@ -298,17 +298,17 @@ func TestNextPlanTaskFailsMidApply(t *testing.T) {
 	}{
 		{
 			name:       "4th task fails",
-			opts:       pvesim.Options{TaskDuration: taskDur, TaskFailRate: 0.2, Seed: seedFourthTaskFails},
+			opts:       pvesim.Options{TaskDuration: -1, TaskFailRate: 0.2, Seed: seedFourthTaskFails},
 			wantFailed: "apply-create vm/802",
 		},
 		{
 			name:       "resize after a config update fails",
-			opts:       pvesim.Options{TaskDuration: taskDur, TaskFailRate: 0.2, Seed: seedResizeFails},
+			opts:       pvesim.Options{TaskDuration: -1, TaskFailRate: 0.2, Seed: seedResizeFails},
 			wantFailed: "apply-resize vm/109",
 		},
 		{
 			name:       "start after a create fails",
-			opts:       pvesim.Options{TaskDuration: taskDur, TaskFailRate: 0.2, Seed: seedStartFails},
+			opts:       pvesim.Options{TaskDuration: -1, TaskFailRate: 0.2, Seed: seedStartFails},
 			wantFailed: "apply-start vm/804",
 		},
 		{
