@@ -358,5 +358,6 @@ func sameModel(a, b iac.Guest) bool {
 		}
 	}
 	b.Ignore = a.Ignore // the code's lifecycle is not a live value
+	b.PreventDestroy = a.PreventDestroy
 	return reflect.DeepEqual(a, b)
 }

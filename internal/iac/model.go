@@ -52,6 +52,10 @@ type Guest struct {
 	Unmapped []Unmapped
 	// Ignore lists the attributes that need lifecycle.ignore_changes.
 	Ignore []IgnoredAttr
+	// PreventDestroy is the code's lifecycle.prevent_destroy: destroy and
+	// apply refuse to delete or replace the guest. It is never a live
+	// value (FromState leaves it false) and writers do not write it.
+	PreventDestroy bool
 }
 
 // Unmapped is a live config value the model does not represent.

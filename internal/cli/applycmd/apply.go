@@ -40,12 +40,17 @@ type Options struct {
 	SnapshotBefore bool
 	AllowDataLoss  bool
 	Parallelism    int
+
+	// AfterApply runs the workspace's after-apply playbook (nil: never);
+	// NoAnsible (--no-ansible) skips it.
+	AfterApply *AfterApply
+	NoAnsible  bool
 }
 
 // NewCmdApply builds the command.
 func NewCmdApply(f *cmdutil.Factory, src plancmd.Source, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Source: src, Apply: f.ApplyPlan, Interrupts: f.Interrupts, Now: f.Now,
-		Engines: plancmd.EnginesFrom(f), Journal: journalFrom(f)}
+		Engines: plancmd.EnginesFrom(f), Journal: journalFrom(f), AfterApply: afterApplyFrom(f)}
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE]",
 		Short: "Make the cluster match the code: show the plan, confirm, apply it over the PVE API",
@@ -56,6 +61,15 @@ func NewCmdApply(f *cmdutil.Factory, src plancmd.Source, runF func(context.Conte
 			"On a failure it starts nothing new, lets the running steps finish and reports what succeeded,\n" +
 			"what failed (with the task log) and what was not started; the next plan shows what remains.\n" +
 			"Ctrl-C lets the running tasks finish; a second Ctrl-C stops waiting for them.\n\n" +
+			"A plan that replaces a guest whose code has lifecycle { prevent_destroy = true } is refused. A\n" +
+			"deletion cannot be checked so: the deleted guest's code, prevent_destroy with it, is gone.\n\n" +
+			"Ansible after apply: when the workspace has ansible/playbooks/after-apply.yml (you write it; its\n" +
+			"presence turns this on) and ansible-playbook is on PATH, apply then runs, in the workspace,\n" +
+			"  ansible-playbook -i ansible/inventory.yml ansible/playbooks/after-apply.yml --limit HOSTS\n" +
+			"for the guests it created or changed, as the inventory names them; the output goes to stderr and\n" +
+			"the run to the journal (ansible-after-apply). Guests this apply created are not in the inventory\n" +
+			"until the next sync: they are skipped, and said so, as are templates and guests left stopped.\n" +
+			"--no-ansible skips the playbook. The native engine only.\n\n" +
 			"--engine tofu|terraform has OpenTofu or Terraform plan and apply that plan instead, every resource\n" +
 			"it creates, changes or deletes in the journal; auto (the default) does so when one of them is on\n" +
 			"PATH and its init succeeds.",
@@ -83,6 +97,7 @@ func NewCmdApply(f *cmdutil.Factory, src plancmd.Source, runF func(context.Conte
 	fl.BoolVar(&opts.SnapshotBefore, "snapshot-before", false, "snapshot every guest that will change, before changing anything")
 	fl.BoolVar(&opts.AllowDataLoss, "allow-data-loss", false, "allow replacements that destroy disks")
 	fl.IntVar(&opts.Parallelism, "parallelism", 8, "guests worked on at once")
+	fl.BoolVar(&opts.NoAnsible, "no-ansible", false, "do not run ansible/playbooks/after-apply.yml after the apply")
 	plancmd.AddEngineFlag(cmd, &opts.Engine)
 	return cmd
 }
@@ -133,6 +148,9 @@ func applyRun(ctx context.Context, opts *Options) error {
 			}
 		}
 	}
+	if err := preventedReplace(plan); err != nil {
+		return err
+	}
 	if err := confirm(opts.IO, opts.Yes); err != nil {
 		return err
 	}
@@ -148,10 +166,11 @@ func applyRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	summarize(opts.IO.Out, cs, res, opts.Now().Sub(start))
+	aerr := runAfterApply(ctx, opts, plan, res)
 	if res.Err != nil {
 		return res.Err
 	}
-	return nil
+	return aerr
 }
 
 // progress prints one line per finished step.

@@ -33,7 +33,8 @@ func NewCmdDestroy(f *cmdutil.Factory, src plancmd.Source, runF func(context.Con
 		Short: "Destroy managed guests (all, or the named ones) and remove their code",
 		Long: "destroy plans the deletion of the named guests of the code (every managed guest without names),\n" +
 			"shows it, asks you to type the workspace's name (--yes for CI), deletes them on the server and\n" +
-			"removes their resources from terraform/. Guests tagged \"protected\" are refused.\n\n" +
+			"removes their resources from terraform/. Guests tagged \"protected\" and guests whose code has\n" +
+			"lifecycle { prevent_destroy = true } are refused.\n\n" +
 			"--engine tofu|terraform has OpenTofu or Terraform destroy them instead (`destroy -target` of their\n" +
 			"resources: only what is in its state); auto (the default) does so when one of them is on PATH and\n" +
 			"its init succeeds.",
@@ -93,6 +94,9 @@ func destroyRun(ctx context.Context, opts *DestroyOptions) error {
 	for _, g := range targets {
 		if slices.Contains(g.Tags, "protected") {
 			return fmt.Errorf("%s is tagged \"protected\": nothing was destroyed (remove the tag in its code first)", g.Address)
+		}
+		if g.PreventDestroy {
+			return &PreventDestroyError{Address: g.Address, File: in.Code.Files[g.Address], Done: "destroyed"}
 		}
 	}
 	if !sel.Native() {
@@ -198,4 +202,39 @@ func tofuDestroyRun(ctx context.Context, opts *DestroyOptions, sel plancmd.Selec
 	}
 	rec.summarize(opts.IO.Out, "Destroy", opts.Now().Sub(start), err)
 	return err
+}
+
+// PreventDestroyError refuses to delete or replace a guest whose code has
+// lifecycle { prevent_destroy = true }.
+type PreventDestroyError struct {
+	Address string // the resource address
+	File    string // the workspace-relative file of its code
+	Done    string // what nothing was: "destroyed", "applied"
+	Replace bool   // the plan replaces it (apply), rather than destroys it
+}
+
+func (e *PreventDestroyError) Error() string {
+	what := "destroy"
+	if e.Replace {
+		what = "replace (destroy and create again)"
+	}
+	return fmt.Sprintf("%s has lifecycle.prevent_destroy = true in %s: refusing to %s it, nothing was %s (remove prevent_destroy from its lifecycle block first)",
+		e.Address, e.File, what, e.Done)
+}
+
+// Hint says how to go on.
+func (e *PreventDestroyError) Hint() string {
+	return fmt.Sprintf("delete the line `prevent_destroy = true` in %s, then run the command again", e.File)
+}
+
+// preventedReplace returns the refusal for the first replacement in p of
+// a guest whose code has prevent_destroy, or nil. A deletion cannot be
+// checked: its guest's code, prevent_destroy and all, is gone.
+func preventedReplace(p engine.Plan) error {
+	for _, c := range p.Changes {
+		if c.Action == engine.Replace && c.Desired != nil && c.Desired.PreventDestroy {
+			return &PreventDestroyError{Address: c.Address, File: c.File, Done: "applied", Replace: true}
+		}
+	}
+	return nil
 }

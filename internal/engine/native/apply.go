@@ -358,7 +358,11 @@ func createOps(gc *engine.GuestChange, opts Options) ([]*op, error) {
 	if d.VMID == 0 {
 		d.VMID = gc.VMID
 	}
-	form, err := CreateForm(d, opts.OSTemplates[gc.Address])
+	tmpl := opts.OSTemplates[gc.Address]
+	if tmpl == "" && d.CT != nil {
+		tmpl = d.CT.TemplateFileID // operating_system.template_file_id of the code
+	}
+	form, err := CreateForm(d, tmpl)
 	if err != nil {
 		return nil, err
 	}

@@ -273,6 +273,12 @@ var cmpOpts = cmp.Options{cmpopts.EquateEmpty()}
 func norm(g iac.Guest) iac.Guest {
 	g.Unmapped, g.Ignore, g.HA, g.Clone = nil, nil, nil, nil
 	g.Started, g.Node, g.Pool, g.Template = false, "", "", false
+	g.PreventDestroy = false // code-only: the provider's lifecycle, not a PVE value
+	if g.CT != nil && g.CT.TemplateFileID != "" {
+		ct := *g.CT
+		ct.TemplateFileID = "" // creation-only, not in PVE's config
+		g.CT = &ct
+	}
 	if g.VM != nil {
 		vm := *g.VM
 		if a := vm.Agent; a != nil && !a.Enabled && !a.Trim && (a.Type == "virtio" || a.Type == "") {

@@ -462,6 +462,10 @@ func (d *decoder) readResource(b *hclsyntax.Block) Guest {
 	ignored := map[string]bool{}
 	for _, lb := range r.blocks("lifecycle") {
 		opened = append(opened, lb)
+		// prevent_destroy is a literal bool in Terraform too.
+		if lb.boolean("prevent_destroy", false) {
+			g.PreventDestroy = true
+		}
 		a := lb.b.Attributes["ignore_changes"]
 		if a == nil {
 			continue
@@ -646,6 +650,9 @@ func (d *decoder) readCT(r *body, g *iac.Guest, ignored map[string]bool) []*body
 		}
 		return b
 	}
+	// vm_id is not written for containers that exist (ADOPTION §5: their
+	// VMID comes from the import block) but is for ones the code creates.
+	g.VMID = r.integer("vm_id", 0)
 	g.OnBoot = r.boolean("start_on_boot", true)
 	ct := &iac.CT{Unprivileged: r.boolean("unprivileged", false)}
 	con := open(r.block("console"))
