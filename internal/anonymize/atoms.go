@@ -3,6 +3,7 @@ package anonymize
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -41,8 +42,12 @@ var atomClass = func() (t [256]uint8) {
 	return t
 }()
 
+// trimByte marks the bytes atom trims from both ends of a run.
+var trimByte = [256]bool{'.': true, ':': true, '-': true, '_': true, '@': true}
+
 func (e *Engine) atoms(s string, c *call) string {
-	var out []byte
+	var out strings.Builder
+	changed := false
 	last := 0
 	for i := 0; i < len(s); {
 		if atomClass[s[i]] == 0 {
@@ -65,43 +70,62 @@ func (e *Engine) atoms(s string, c *call) string {
 			i = j
 			continue
 		}
-		if r, ok := e.atom(s[i:j], c); ok {
-			if out == nil {
-				out = make([]byte, 0, len(s)+64)
+		if f&(clsDot|clsColon|clsAt) == 0 && j-i < 17 && !e.mayHoldKnown(s[i:j]) {
+			i = j // no address, UUID or MAC fits, and no known name starts in it
+			continue
+		}
+		var r string
+		var ok bool
+		if f&(clsDot|clsColon|clsAt) != 0 {
+			r, ok = e.memoAtom(s[i:j], c) // addresses, names, times: worth remembering
+		} else {
+			r, ok = e.atom(s[i:j], c)
+		}
+		if ok {
+			if !changed {
+				out.Grow(outCap(len(s)))
+				changed = true
 			}
-			out = append(out, s[last:i]...)
-			out = append(out, r...)
+			out.WriteString(s[last:i])
+			out.WriteString(r)
 			last = j
 		}
 		i = j
 	}
-	if out == nil {
+	if !changed {
 		return s
 	}
-	out = append(out, s[last:]...)
-	return string(out)
+	out.WriteString(s[last:])
+	return out.String()
 }
 
 // atom anonymizes one run; ok is false when it stays as it is.
 func (e *Engine) atom(a string, c *call) (string, bool) {
 	lo, hi := 0, len(a)
-	for lo < hi && strings.IndexByte(".:-_@", a[lo]) >= 0 {
+	for lo < hi && trimByte[a[lo]] {
 		lo++
 	}
-	for hi > lo && strings.IndexByte(".:-_@", a[hi-1]) >= 0 {
+	for hi > lo && trimByte[a[hi-1]] {
 		hi--
 	}
 	core := a[lo:hi]
 	if core == "" || isPseudo(core) {
 		return "", false
 	}
+	// the first '@' or ':' decides: user@realm… or a:b…
+	sep := byte(0)
+	for i := 0; i < len(core); i++ {
+		if c := core[i]; c == '@' || c == ':' {
+			sep = c
+			break
+		}
+	}
 	var r string
 	var ok bool
-	at, colon := strings.IndexByte(core, '@'), strings.IndexByte(core, ':')
-	switch {
-	case at >= 0 && (colon < 0 || at < colon):
+	switch sep {
+	case '@':
 		r, ok = e.atAtom(core, c)
-	case colon >= 0:
+	case ':':
 		r, ok = e.colonAtom(core, c)
 	default:
 		r, ok = e.word(core, c)
@@ -114,7 +138,7 @@ func (e *Engine) atom(a string, c *call) (string, bool) {
 
 // atAtom handles local@rest: user@realm, an e-mail, user@host.
 func (e *Engine) atAtom(a string, c *call) (string, bool) {
-	i := strings.IndexByte(a, '@')
+	i := indexByte(a, '@')
 	local, rest := a[:i], a[i+1:]
 	if e.allowed(a) {
 		return "", false
@@ -125,23 +149,23 @@ func (e *Engine) atAtom(a string, c *call) (string, bool) {
 	}
 	changed := false
 	// the part after '@'
-	nh, dotted := head, strings.IndexByte(head, '.') >= 0
+	nh, dotted := head, indexByte(head, '.') >= 0
 	switch {
 	case head == "" || isPseudo(head):
 	case dotted:
-		if addr, err := netip.ParseAddr(head); err == nil && addr.Is4() {
-			if r, ok := e.ipv4(addr, head); ok {
+		if addr, err := parseIPv4(head); err == nil && addr.Is4() {
+			if r, ok := e.ipv4(c, addr, head); ok {
 				nh, changed = r, true
 			}
-		} else if r, ok := e.emailDomain(head); ok {
+		} else if r, ok := e.emailDomain(c, head); ok {
 			nh, changed = r, true
 		}
 	case e.isKnown(head):
 		if e.on(TypeHost) && !e.allowed(head) {
-			nh, changed = e.host(head), true
+			nh, changed = e.host(c, head), true
 		}
 	case isNameLike(head) && hasLetter(head) && !genericNames[strings.ToLower(head)] && e.on(TypeUser) && !e.allowed(head):
-		nh, changed = e.named(TypeUser, "realm", head), true
+		nh, changed = e.named(c, TypeUser, "realm", head), true
 	}
 	// the part before it
 	nl := local
@@ -151,7 +175,7 @@ func (e *Engine) atAtom(a string, c *call) (string, bool) {
 			t = TypeEmail
 		}
 		if e.on(t) {
-			nl, changed = e.named(t, "user", local), true
+			nl, changed = e.named(c, t, "user", local), true
 		}
 	}
 	nt := tail
@@ -169,34 +193,50 @@ func (e *Engine) atAtom(a string, c *call) (string, bool) {
 // colonAtom handles runs with a colon: MAC, IPv6, host:port, a:b:c.
 func (e *Engine) colonAtom(a string, c *call) (string, bool) {
 	if len(a) == 17 && isMAC(a) {
-		return e.macAddr(a)
+		return e.macAddr(c, a)
 	}
 	if strings.Count(a, ":") >= 2 && isHexColonDot(a) {
 		if addr, err := netip.ParseAddr(a); err == nil {
-			return e.ipv6(addr, a)
+			return e.ipv6(c, addr, a)
 		}
 	}
+	return e.perPart(a, ':', func(part string) (string, bool) { return e.atom(part, c) })
+}
+
+// perPart rewrites the parts of w between sep bytes through fn; it
+// allocates only once a part changes.
+func (e *Engine) perPart(w string, sep byte, fn func(string) (string, bool)) (string, bool) {
 	var b strings.Builder
 	changed := false
-	for i := 0; ; i++ {
-		k := strings.IndexByte(a, ':')
-		part := a
-		if k >= 0 {
-			part = a[:k]
+	start := 0
+	for {
+		end := len(w)
+		if k := indexByte(w[start:], sep); k >= 0 {
+			end = start + k
 		}
-		if i > 0 {
-			b.WriteByte(':')
+		part := w[start:end]
+		r, ok := "", false
+		if part != "" {
+			r, ok = fn(part)
 		}
-		if r, ok := e.atom(part, c); ok && part != "" {
+		switch {
+		case ok:
+			if !changed {
+				b.Grow(len(w) + 16)
+				b.WriteString(w[:start])
+				changed = true
+			}
 			b.WriteString(r)
-			changed = true
-		} else {
+		case changed:
 			b.WriteString(part)
 		}
-		if k < 0 {
+		if end == len(w) {
 			break
 		}
-		a = a[k+1:]
+		if changed {
+			b.WriteByte(sep)
+		}
+		start = end + 1
 	}
 	if !changed {
 		return "", false
@@ -218,44 +258,65 @@ func (e *Engine) word(w string, c *call) (string, bool) {
 	if isPseudo(w) {
 		return "", false
 	}
-	if len(w) >= 36 && strings.Count(w, "-") >= 4 {
+	if len(w) >= 36 && countByte(w, '-') >= 4 {
 		if r, ok := e.uuids(w, c); ok {
 			return r, true
 		}
 	}
-	if strings.IndexByte(w, '.') >= 0 {
+	if indexByte(w, '.') >= 0 {
 		if isDigitsDots(w) {
-			if addr, err := netip.ParseAddr(w); err == nil && addr.Is4() {
-				return e.ipv4(addr, w)
+			if addr, err := parseIPv4(w); err == nil && addr.Is4() {
+				return e.ipv4(c, addr, w)
 			}
 			return "", false
 		}
-		if r, ok := e.fqdn(w, false); ok {
+		if r, ok := e.fqdn(c, w, false); ok {
 			return r, true
 		}
 		// dotted but no domain (file.conf, v1.2.3): known names per label
 		if len(e.known) == 0 {
 			return "", false
 		}
-		var b strings.Builder
-		changed := false
-		for i, l := range strings.Split(w, ".") {
-			if i > 0 {
-				b.WriteByte('.')
-			}
-			if r, ok := e.knownSub(l); ok {
-				b.WriteString(r)
-				changed = true
-			} else {
-				b.WriteString(l)
-			}
-		}
-		return b.String(), changed
+		return e.perPart(w, '.', func(l string) (string, bool) { return e.knownSub(c, l) })
 	}
 	if len(w) == 17 && isMAC(w) {
-		return e.macAddr(w)
+		return e.macAddr(c, w)
 	}
-	return e.knownSub(w)
+	return e.knownSub(c, w)
+}
+
+// errNotIPv4 is parseIPv4's answer for what cannot be a dotted quad.
+var errNotIPv4 = errors.New("not an IPv4 address")
+
+// parseIPv4 is netip.ParseAddr for s without ':' (so only a dotted quad
+// can parse), rejecting without allocating what has no three dots or
+// holds anything but digits and dots.
+func parseIPv4(s string) (netip.Addr, error) {
+	if !isDigitsDots(s) || countByte(s, '.') != 3 {
+		return netip.Addr{}, errNotIPv4
+	}
+	return netip.ParseAddr(s)
+}
+
+// indexByte is strings.IndexByte for the short strings of atoms, where a
+// plain loop beats the call into the vectorised search.
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func countByte(s string, c byte) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+		}
+	}
+	return n
 }
 
 func isDigitsDots(s string) bool {
@@ -269,7 +330,7 @@ func isDigitsDots(s string) bool {
 
 // isKnown reports whether s (any case) is a known name.
 func (e *Engine) isKnown(s string) bool {
-	if len(s) < e.knownMin || len(s) > e.knownMax || len(e.known) == 0 {
+	if len(e.known) == 0 || len(s) < e.knownMin || len(s) > e.knownMax || !e.knownFirst[s[0]] || !e.knownLast[s[len(s)-1]] {
 		return false
 	}
 	var buf [256]byte
@@ -287,9 +348,26 @@ func (e *Engine) isKnown(s string) bool {
 	return e.known[string(l)]
 }
 
+// mayHoldKnown reports whether a known name could start in run: at its
+// start or after a '-' or '_' (the only places knownSub looks).
+func (e *Engine) mayHoldKnown(run string) bool {
+	if len(e.known) == 0 {
+		return false
+	}
+	if e.knownFirst[run[0]] {
+		return true
+	}
+	for k := 1; k < len(run); k++ {
+		if (run[k-1] == '-' || run[k-1] == '_') && e.knownFirst[run[k]] {
+			return true
+		}
+	}
+	return false
+}
+
 // knownSub replaces the known names in w that stand between '-' and '_'
 // boundaries (web-01-backup -> host-3f9a2c-backup), longest first.
-func (e *Engine) knownSub(w string) (string, bool) {
+func (e *Engine) knownSub(c *call, w string) (string, bool) {
 	if len(e.known) == 0 || !e.on(TypeHost) || len(w) < e.knownMin {
 		return "", false
 	}
@@ -297,9 +375,9 @@ func (e *Engine) knownSub(w string) (string, bool) {
 		if e.allowed(w) {
 			return "", false
 		}
-		return e.host(w), true
+		return e.host(c, w), true
 	}
-	if !strings.ContainsAny(w, "-_") {
+	if indexByte(w, '-') < 0 && indexByte(w, '_') < 0 {
 		return "", false
 	}
 	// part boundaries
@@ -324,13 +402,16 @@ func (e *Engine) knownSub(w string) (string, bool) {
 			i++
 			continue
 		}
+		if starts[i] >= len(w) || !e.knownFirst[w[starts[i]]] {
+			continue // no known name starts here
+		}
 		for j := n - 1; j >= i; j-- {
 			sub := w[starts[i]:ends[j]]
 			if sub == "" || !e.isKnown(sub) || e.allowed(sub) {
 				continue
 			}
 			b.WriteString(w[last:starts[i]])
-			b.WriteString(e.host(sub))
+			b.WriteString(e.host(c, sub))
 			last = ends[j]
 			i = j
 			break
@@ -400,6 +481,66 @@ func splitDomain(w string) (labels []string, tld string, ok bool) {
 	return labels, "", true
 }
 
+// maybeDomain is fqdn's test for a name without force, done without
+// allocating: w is made of host-name labels and ends in a known TLD, lies
+// in a known domain, or starts with a known name. fqdn declines whatever
+// fails it (most dotted words: file names, versions, times).
+func (e *Engine) maybeDomain(w string) bool {
+	start, first, lastStart := 0, "", 0
+	for {
+		end := len(w)
+		if k := indexByte(w[start:], '.'); k >= 0 {
+			end = start + k
+		}
+		l := w[start:end]
+		if l == "" || len(l) > 63 || !isNameLike(l) {
+			return false
+		}
+		if start == 0 {
+			first = l
+		}
+		lastStart = start
+		if end == len(w) {
+			break
+		}
+		start = end + 1
+	}
+	if tlds[w[lastStart:]] {
+		return lastStart > 0 // a bare TLD has no labels left
+	}
+	return e.knownDomainFold(w) || e.isKnown(first)
+}
+
+// knownDomainFold is knownDomain of the lower-cased ASCII name w.
+func (e *Engine) knownDomainFold(w string) bool {
+	for _, d := range e.domains {
+		if len(w) < len(d) || !equalFoldASCII(w[len(w)-len(d):], d) {
+			continue
+		}
+		if len(w) == len(d) || w[len(w)-len(d)-1] == '.' {
+			return true
+		}
+	}
+	return false
+}
+
+// equalFoldASCII reports whether a, lower-cased, equals the lower-case b.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // isKnownDomainExact reports whether l is one of the known domains itself.
 func (e *Engine) isKnownDomainExact(l string) bool {
 	for _, d := range e.domains {
@@ -423,8 +564,8 @@ func (e *Engine) knownDomain(l string) bool {
 // bare host's pseudonym), the labels between as one domain, the TLD kept:
 // web-01.lab.example.com -> host-3f9a2c.domain-1b2c3d.com. force treats w
 // as a name even without a known TLD.
-func (e *Engine) fqdn(w string, force bool) (string, bool) {
-	if !e.on(TypeFQDN) || !hasLetter(w) {
+func (e *Engine) fqdn(c *call, w string, force bool) (string, bool) {
+	if !e.on(TypeFQDN) || !hasLetter(w) || !force && !e.maybeDomain(w) {
 		return "", false
 	}
 	l := strings.ToLower(w)
@@ -458,7 +599,7 @@ func (e *Engine) fqdn(w string, force bool) (string, bool) {
 		if isPseudo(host) || !hasLetter(host) && dom == "" {
 			b.WriteString(host)
 		} else {
-			b.WriteString(e.host(host))
+			b.WriteString(e.host(c, host))
 			changed = true
 		}
 	}
@@ -469,7 +610,7 @@ func (e *Engine) fqdn(w string, force bool) (string, bool) {
 		if allPseudo(dom) {
 			b.WriteString(dom)
 		} else {
-			b.WriteString(e.named(TypeFQDN, "domain", dom))
+			b.WriteString(e.named(c, TypeFQDN, "domain", dom))
 			changed = true
 		}
 	}
@@ -481,18 +622,22 @@ func (e *Engine) fqdn(w string, force bool) (string, bool) {
 }
 
 func allPseudo(dom string) bool {
-	for _, l := range strings.Split(dom, ".") {
+	for {
+		l, rest, more := strings.Cut(dom, ".")
 		if !isPseudo(l) {
 			return false
 		}
+		if !more {
+			return true
+		}
+		dom = rest
 	}
-	return true
 }
 
 // emailDomain anonymizes the domain of an e-mail address as one domain:
 // alice@example.com -> domain-1b2c3d.com (the same pseudonym as the domain
 // part of web-01.example.com).
-func (e *Engine) emailDomain(d string) (string, bool) {
+func (e *Engine) emailDomain(c *call, d string) (string, bool) {
 	if !e.on(TypeFQDN) || !hasLetter(d) {
 		return "", false
 	}
@@ -508,7 +653,7 @@ func (e *Engine) emailDomain(d string) (string, bool) {
 	if allPseudo(dom) {
 		return "", false
 	}
-	r := e.named(TypeFQDN, "domain", dom)
+	r := e.named(c, TypeFQDN, "domain", dom)
 	if tld != "" {
 		r += "." + tld
 	}
@@ -520,12 +665,12 @@ func (e *Engine) emailDomain(d string) (string, bool) {
 // ipv4 maps an address into 240.0.0.0/5, one pseudo /24 per real /24, the
 // last octet kept. Unroutable, loopback, netmask-like (255.x) and the
 // pseudo range itself stay.
-func (e *Engine) ipv4(addr netip.Addr, lit string) (string, bool) {
+func (e *Engine) ipv4(c *call, addr netip.Addr, lit string) (string, bool) {
 	b := addr.As4()
 	if !e.on(TypeIPv4) || b[0] == 0 || b[0] == 127 || b[0] == 255 || (b[0] >= 224 && b[0] <= 247) || e.allowed(lit) {
 		return "", false
 	}
-	if p, ok := e.cached(TypeIPv4, lit); ok {
+	if p, ok := e.cached(c, TypeIPv4, lit); ok {
 		return p, true
 	}
 	p := e.v4subnet([3]byte{b[0], b[1], b[2]})
@@ -536,17 +681,17 @@ func (e *Engine) ipv4(addr netip.Addr, lit string) (string, bool) {
 		}
 		buf = strconv.AppendUint(buf, uint64(x), 10)
 	}
-	return e.record(TypeIPv4, lit, string(buf)), true
+	return e.record(c, TypeIPv4, lit, string(buf)), true
 }
 
 // ipv6 maps an address into 2001:db8::/32, one pseudo /64 per real /64;
 // small interface ids (::1, ::2) are kept, others hashed.
-func (e *Engine) ipv6(addr netip.Addr, lit string) (string, bool) {
+func (e *Engine) ipv6(c *call, addr netip.Addr, lit string) (string, bool) {
 	if addr.Is4() || addr.Zone() != "" {
 		return "", false
 	}
 	if addr.Is4In6() {
-		r, ok := e.ipv4(addr.Unmap(), addr.Unmap().String())
+		r, ok := e.ipv4(c, addr.Unmap(), addr.Unmap().String())
 		if !ok {
 			return "", false
 		}
@@ -557,7 +702,7 @@ func (e *Engine) ipv6(addr netip.Addr, lit string) (string, bool) {
 		(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) || e.allowed(lit) {
 		return "", false
 	}
-	if p, ok := e.cached(TypeIPv6, lit); ok {
+	if p, ok := e.cached(c, TypeIPv6, lit); ok {
 		return p, true
 	}
 	var n [8]byte
@@ -572,7 +717,7 @@ func (e *Engine) ipv6(addr netip.Addr, lit string) (string, bool) {
 	}
 	a := netip.AddrFrom16(o)
 	long := a.StringExpanded()
-	return e.record(TypeIPv6, lit, a.String(), long, strings.ToUpper(a.String()), strings.ToUpper(long)), true
+	return e.record(c, TypeIPv6, lit, a.String(), long, strings.ToUpper(a.String()), strings.ToUpper(long)), true
 }
 
 func isMAC(s string) bool {
@@ -594,13 +739,13 @@ func isMAC(s string) bool {
 
 // macAddr maps a MAC to 02:a0:xx:xx:xx:xx (locally administered), keeping
 // its separator and case; broadcast and zero MACs stay.
-func (e *Engine) macAddr(s string) (string, bool) {
+func (e *Engine) macAddr(c *call, s string) (string, bool) {
 	l := strings.ToLower(s)
 	if !e.on(TypeMAC) || l == "ff:ff:ff:ff:ff:ff" || l == "00:00:00:00:00:00" || l == "ff-ff-ff-ff-ff-ff" ||
 		l == "00-00-00-00-00-00" || strings.HasPrefix(l[3:], "a0") && l[:2] == "02" || e.allowed(s) {
 		return "", false
 	}
-	if p, ok := e.cached(TypeMAC, s); ok {
+	if p, ok := e.cached(c, TypeMAC, s); ok {
 		return p, true
 	}
 	sep := string(s[2])
@@ -610,7 +755,7 @@ func (e *Engine) macAddr(s string) (string, bool) {
 	if strings.ToUpper(s) == s && strings.ToLower(s) != s {
 		out, other = other, out
 	}
-	return e.record(TypeMAC, s, out, other), true
+	return e.record(c, TypeMAC, s, out, other), true
 }
 
 // uuids masks the UUIDs in w (standing between non-alphanumerics).

@@ -62,7 +62,11 @@ type Engine struct {
 	known    map[string]bool // lower-cased known names (and their _ variants)
 	knownMin int
 	knownMax int
-	domains  []string // lower-cased known domains
+	// first and last bytes (either case) of the known names: most words
+	// are rejected by these before any lower-casing or map look-up.
+	knownFirst [256]bool
+	knownLast  [256]bool
+	domains    []string // lower-cased known domains
 
 	mu     sync.Mutex
 	fwd    map[fwdKey]string // (prefix, real) -> pseudonym
@@ -73,6 +77,9 @@ type Engine struct {
 	v4used map[[3]byte]bool
 	v6net  map[[8]byte][8]byte
 	v6used map[[8]byte]bool
+
+	atomMemo memoTable // what atoms made of the runs seen (memo.go)
+	fqdnMemo memoTable // what hostValue made of the FQDNs seen
 
 	onMatch func(Type, string) // test hook: every value a rule matched
 }
@@ -169,6 +176,9 @@ var (
 
 func (e *Engine) addKnown(l string) {
 	e.known[l] = true
+	f, z := l[0], l[len(l)-1] // l is lower-case ASCII (isNameLike)
+	e.knownFirst[f], e.knownFirst[upper(f)] = true, true
+	e.knownLast[z], e.knownLast[upper(z)] = true, true
 	if e.knownMin == 0 || len(l) < e.knownMin {
 		e.knownMin = len(l)
 	}
@@ -178,6 +188,16 @@ func (e *Engine) addKnown(l string) {
 func isNameLike(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// isNameLikeDots is isNameLike of s with its dots removed.
+func isNameLikeDots(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' {
 			return false
 		}
 	}
@@ -228,7 +248,8 @@ func (e *Engine) mac(typ Type, v string) []byte {
 }
 
 // count records one replacement of a value of type t.
-func (e *Engine) count(t Type, real string) {
+func (e *Engine) count(c *call, t Type, real string, kind eventKind) {
+	c.note(kind, t, real, "")
 	e.mu.Lock()
 	e.counts[t]++
 	e.mu.Unlock()
@@ -239,14 +260,15 @@ func (e *Engine) count(t Type, real string) {
 
 // secret records a masked secret and returns its marker.
 func (e *Engine) secret(c *call, t Type, real string) string {
-	e.count(t, real)
+	e.count(c, t, real, evSecret)
 	c.addSecret(t, real)
 	return marker(t)
 }
 
 // named returns the pseudonym prefix-<hex> of real (type t), extending the
 // hex on a collision, and records it in the reverse map.
-func (e *Engine) named(t Type, prefix, real string) string {
+func (e *Engine) named(c *call, t Type, prefix, real string) string {
+	c.note(evCount, t, real, "")
 	if e.onMatch != nil {
 		e.onMatch(t, real)
 	}
@@ -274,11 +296,12 @@ func (e *Engine) named(t Type, prefix, real string) string {
 // host is the pseudonym of a host name; a name with underscores whose
 // dashed form is known shares the dashed name's pseudonym (web_01 ->
 // host_3f9a2c when web-01 -> host-3f9a2c).
-func (e *Engine) host(real string) string {
+func (e *Engine) host(c *call, real string) string {
 	if strings.Contains(real, "_") {
 		dashed := strings.ReplaceAll(real, "_", "-")
 		if e.known[strings.ToLower(dashed)] {
-			p := strings.ReplaceAll(e.named(TypeHost, "host", dashed), "-", "_")
+			p := strings.ReplaceAll(e.named(c, TypeHost, "host", dashed), "-", "_")
+			c.note(evRev, "", real, p)
 			e.mu.Lock()
 			e.rev[p] = real
 			e.used[p] = true
@@ -286,17 +309,20 @@ func (e *Engine) host(real string) string {
 			return p
 		}
 	}
-	return e.named(TypeHost, "host", real)
+	return e.named(c, TypeHost, "host", real)
 }
 
 // cached returns the pseudonym already given to an address literal.
-func (e *Engine) cached(t Type, lit string) (string, bool) {
+func (e *Engine) cached(c *call, t Type, lit string) (string, bool) {
 	e.mu.Lock()
 	p, ok := e.fwd[fwdKey{string(t), lit}]
 	if ok {
 		e.counts[t]++
 	}
 	e.mu.Unlock()
+	if ok {
+		c.note(evCount, t, lit, "")
+	}
 	if ok && e.onMatch != nil {
 		e.onMatch(t, lit)
 	}
@@ -306,8 +332,8 @@ func (e *Engine) cached(t Type, lit string) (string, bool) {
 // record stores a pseudo address for the literal real (reversible). When
 // another spelling of the same address (fe80::1, FE80:0::1) already holds
 // the first form, the next free form is used, so that Reverse stays exact.
-func (e *Engine) record(t Type, real string, forms ...string) string {
-	e.count(t, real)
+func (e *Engine) record(c *call, t Type, real string, forms ...string) string {
+	e.count(c, t, real, evCount)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	pseudo := forms[0]
@@ -400,6 +426,13 @@ func isHex(c byte) bool {
 
 func isAlnum(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
 }
 
 func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }

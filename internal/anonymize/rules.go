@@ -53,8 +53,32 @@ func (t Type) IsSecret() bool {
 	return false
 }
 
+// markers holds the marker of every known type, built once: marker is on
+// the hot path of every masked secret.
+var markers = func() map[Type]string {
+	m := make(map[Type]string, len(Types()))
+	for _, t := range Types() {
+		m[t] = "[REDACTED:" + string(t) + "]"
+	}
+	return m
+}()
+
+// markerList is every known type's marker, in Types order.
+var markerList = func() []string {
+	l := make([]string, 0, len(Types()))
+	for _, t := range Types() {
+		l = append(l, markers[t])
+	}
+	return l
+}()
+
 // marker is the irreversible replacement of a secret of type t.
-func marker(t Type) string { return "[REDACTED:" + string(t) + "]" }
+func marker(t Type) string {
+	if m, ok := markers[t]; ok {
+		return m
+	}
+	return "[REDACTED:" + string(t) + "]"
+}
 
 // Pattern is a custom rule: every match of Regexp (or of its first
 // capture group, when it has one) is anonymized as Type.
@@ -194,8 +218,8 @@ func blockProblem(v string) string {
 	if strings.ContainsAny(v, "[]\n") {
 		return "may not contain brackets or newlines"
 	}
-	for _, t := range Types() {
-		if strings.Contains(marker(t), v) {
+	for _, m := range markerList {
+		if strings.Contains(m, v) {
 			return "would match the redaction markers"
 		}
 	}

@@ -54,15 +54,15 @@ func (e *Engine) jsonItem(k jsonItem, c *call) (string, bool) {
 	case k.number:
 		return "", false
 	case k.hosts:
-		if r, ok := e.hostValue(k.val); ok {
+		if r, ok := e.hostValue(c, k.val); ok {
 			return r, true
 		}
 	case k.kind == kindHost:
-		if r, ok := e.hostValue(k.val); ok {
+		if r, ok := e.hostValue(c, k.val); ok {
 			return r, true
 		}
 	case k.kind == kindUser:
-		if r, ok := e.userValue(k.val); ok {
+		if r, ok := e.userValue(c, k.val); ok {
 			return r, true
 		}
 	}
@@ -309,7 +309,7 @@ func (e *Engine) walkYAML(n *yaml.Node, ctx yamlCtx, c *call) {
 			k.LineComment = e.text(k.LineComment, c)
 			k.FootComment = e.text(k.FootComment, c)
 			if k.Kind == yaml.ScalarNode {
-				if r, ok := e.hostValue(k.Value); ok && ctx.hosts {
+				if r, ok := e.hostValue(c, k.Value); ok && ctx.hosts {
 					k.Value = r
 				} else if ctx.secret == "" {
 					setScalar(k, e.text(k.Value, c))
@@ -325,13 +325,13 @@ func (e *Engine) walkYAML(n *yaml.Node, ctx yamlCtx, c *call) {
 			}
 			setScalar(n, e.secret(c, ctx.secret, n.Value))
 		case ctx.kind == kindHost:
-			if r, ok := e.hostValue(n.Value); ok {
+			if r, ok := e.hostValue(c, n.Value); ok {
 				setScalar(n, r)
 				return
 			}
 			setScalar(n, e.text(n.Value, c))
 		case ctx.kind == kindUser:
-			if r, ok := e.userValue(n.Value); ok {
+			if r, ok := e.userValue(c, n.Value); ok {
 				setScalar(n, r)
 				return
 			}

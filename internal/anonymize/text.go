@@ -14,7 +14,10 @@ func (e *Engine) Text(s string) string {
 // it masked, so that their other occurrences are masked too.
 type call struct {
 	secrets map[string]Type
-	m       *matcher // built lazily from secrets
+	m       *matcher // built on first use, then kept in step with secrets
+
+	recording bool    // a run's first parse is being remembered (memo.go)
+	rec       []event // what it did so far
 }
 
 // minEcho is the shortest secret whose other occurrences are masked too:
@@ -30,19 +33,36 @@ func (c *call) addSecret(t Type, v string) {
 	}
 	if _, ok := c.secrets[v]; !ok {
 		c.secrets[v] = t
-		c.m = nil
+		if c.m != nil {
+			c.m.add(v)
+		}
 	}
 }
 
 // inMarkers reports whether v occurs inside some redaction marker.
 func inMarkers(v string) bool {
-	for _, t := range Types() {
-		if strings.Contains(marker(t), v) {
+	for i := 0; i < len(v); i++ {
+		if !markerByte[v[i]] {
+			return false // most values: a byte no marker has
+		}
+	}
+	for _, m := range markerList {
+		if strings.Contains(m, v) {
 			return true
 		}
 	}
 	return false
 }
+
+// markerByte marks the bytes of the redaction markers.
+var markerByte = func() (t [256]bool) {
+	for _, m := range markerList {
+		for i := 0; i < len(m); i++ {
+			t[m[i]] = true
+		}
+	}
+	return t
+}()
 
 func (e *Engine) text(s string, c *call) string {
 	if len(e.block) > 0 && e.on(TypeBlocked) {
@@ -63,7 +83,7 @@ func (e *Engine) text(s string, c *call) string {
 	s = e.keyValues(s, c)
 	if len(c.secrets) > 0 {
 		if c.m == nil {
-			c.m = secretMatcher(c.secrets)
+			c.m = newMatcher(c.secrets)
 		}
 		s = e.maskAll(s, c.m, c)
 	}
@@ -151,11 +171,11 @@ func (e *Engine) replaceAs(c *call, t Type, v string) string {
 	}
 	switch t {
 	case TypeHost:
-		return e.host(v)
+		return e.host(c, v)
 	case TypeFQDN:
-		return e.named(t, "domain", v)
+		return e.named(c, t, "domain", v)
 	default:
-		return e.named(TypeUser, "user", v) // user, email, and address types whose value did not parse
+		return e.named(c, TypeUser, "user", v) // user, email, and address types whose value did not parse
 	}
 }
 
@@ -324,13 +344,23 @@ const (
 	kindUser
 )
 
-var hostKeys = map[string]bool{
-	"host": true, "hostname": true, "node": true, "nodename": true, "node_name": true, "target_node": true,
-	"server": true, "server_name": true, "servername": true, "fqdn": true, "ansible_host": true,
+// isHostKey reports the (lower-cased) keys whose value is a host name.
+func isHostKey(k []byte) bool {
+	switch string(k) {
+	case "host", "hostname", "node", "nodename", "node_name", "target_node",
+		"server", "server_name", "servername", "fqdn", "ansible_host":
+		return true
+	}
+	return false
 }
 
-var userKeys = map[string]bool{
-	"user": true, "username": true, "userid": true, "ansible_user": true, "ciuser": true, "login": true, "owner": true,
+// isUserKey reports the (lower-cased) keys whose value is a user name.
+func isUserKey(k []byte) bool {
+	switch string(k) {
+	case "user", "username", "userid", "ansible_user", "ciuser", "login", "owner":
+		return true
+	}
+	return false
 }
 
 // classifyKey tells what the value of key k holds: a secret (and of which
@@ -353,73 +383,75 @@ func classifyKey(k string) (keyKind, Type) {
 		n++
 	}
 	lk := buf[:n]
-	var found Type
-	for i := 0; i < len(lk) && found != TypePassword; i++ {
+	if len(lk) < 4 { // shorter than every word below and every host or user key
+		return kindNone, ""
+	}
+	// rank: 0 nothing, then token < secret < ticket (the old order of
+	// checks), and password, which ends the search
+	rank := 0
+	for i := 0; i < len(lk) && rank < rankPassword; i++ {
+		if !secretStart[lk[i]] {
+			continue
+		}
 		rest := lk[i:]
 		switch lk[i] {
 		case 'p':
 			if hasPrefixB(rest, "password") || hasPrefixB(rest, "passwd") || hasPrefixB(rest, "passphrase") {
-				found = TypePassword
+				rank = rankPassword
 			} else if hasPrefixB(rest, "private_key") || hasPrefixB(rest, "privatekey") {
-				found = pick(found, TypeSecret)
+				rank = max(rank, rankSecret)
 			}
 		case 't':
 			if hasPrefixB(rest, "ticket") {
-				found = pick(found, TypeTicket)
+				rank = max(rank, rankTicket)
 			} else if hasPrefixB(rest, "token") && !isTokenID(rest) {
-				found = pick(found, TypeToken)
+				rank = max(rank, rankToken)
 			}
 		case 'c':
 			if hasPrefixB(rest, "cookie") {
-				found = pick(found, TypeTicket)
+				rank = max(rank, rankTicket)
 			} else if hasPrefixB(rest, "credential") {
-				found = pick(found, TypeSecret)
+				rank = max(rank, rankSecret)
 			} else if hasPrefixB(rest, "csrf") {
-				found = pick(found, TypeToken)
+				rank = max(rank, rankToken)
 			}
 		case 's':
 			if hasPrefixB(rest, "secret") {
-				found = pick(found, TypeSecret)
+				rank = max(rank, rankSecret)
 			}
 		case 'a':
 			if hasPrefixB(rest, "apikey") || hasPrefixB(rest, "api_key") || hasPrefixB(rest, "api-key") ||
 				(hasPrefixB(rest, "authorization") && len(rest) == len("authorization") && (i == 0 || lk[i-1] == '-')) {
-				found = pick(found, TypeToken)
+				rank = max(rank, rankToken)
 			}
 		}
 	}
-	if found != "" {
-		return kindSecret, found
+	if rank > 0 {
+		return kindSecret, rankTypes[rank]
 	}
-	if hostKeys[string(lk)] {
+	if isHostKey(lk) {
 		return kindHost, TypeHost
 	}
-	if userKeys[string(lk)] {
+	if isUserKey(lk) {
 		return kindUser, TypeUser
 	}
 	return kindNone, ""
 }
 
-// pick keeps the stronger of two secret types (ticket > secret > token),
-// as the old order of checks did.
-func pick(old, t Type) Type {
-	if secretRank(t) > secretRank(old) {
-		return t
-	}
-	return old
-}
+// The secret types a key can name, weakest first: a key naming two keeps
+// the stronger (ticket > secret > token), as the old order of checks did;
+// password wins at once.
+const (
+	rankToken = 1 + iota
+	rankSecret
+	rankTicket
+	rankPassword
+)
 
-func secretRank(t Type) int {
-	switch t {
-	case TypeToken:
-		return 1
-	case TypeSecret:
-		return 2
-	case TypeTicket:
-		return 3
-	}
-	return 0
-}
+var rankTypes = [...]Type{rankToken: TypeToken, rankSecret: TypeSecret, rankTicket: TypeTicket, rankPassword: TypePassword}
+
+// secretStart marks the first letters of the words classifyKey looks for.
+var secretStart = [256]bool{'p': true, 't': true, 'c': true, 's': true, 'a': true}
 
 func hasPrefixB(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
 
@@ -440,7 +472,14 @@ func wholeLineKey(k string) bool {
 	return l == "authorization" || strings.HasSuffix(l, "-authorization") || strings.HasSuffix(l, "cookie")
 }
 
-func isIdent(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+func isIdent(c byte) bool { return identByte[c] }
+
+var identByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isAlnum(byte(c)) || c == '_' || c == '-' || c == '.'
+	}
+	return t
+}()
 
 // keyBefore returns the key that ends at separator i: `key=`, `"key":`,
 // `key = `, `\"key\":`.
@@ -542,18 +581,26 @@ func keepValue(v string) bool {
 	return strings.HasPrefix(v, "[REDACTED:") || strings.HasPrefix(v, "var.") || strings.HasPrefix(v, "local.")
 }
 
+// kvByte marks the bytes keyValues stops at.
+var kvByte = [256]bool{':': true, '=': true, '!': true, '-': true}
+
 func (e *Engine) keyValues(s string, c *call) string {
-	var out []byte
+	var out strings.Builder
+	changed := false
 	last := 0
 	emit := func(a, z int, r string) {
-		if out == nil {
-			out = make([]byte, 0, len(s)+64)
+		if !changed {
+			out.Grow(outCap(len(s)))
+			changed = true
 		}
-		out = append(out, s[last:a]...)
-		out = append(out, r...)
+		out.WriteString(s[last:a])
+		out.WriteString(r)
 		last = z
 	}
 	for i := 0; i < len(s); i++ {
+		if !kvByte[s[i]] {
+			continue
+		}
 		switch s[i] {
 		case ':':
 			if end := ticketAt(s, i); end > 0 {
@@ -586,12 +633,16 @@ func (e *Engine) keyValues(s string, c *call) string {
 			}
 		}
 	}
-	if out == nil {
+	if !changed {
 		return s
 	}
-	out = append(out, s[last:]...)
-	return string(out)
+	out.WriteString(s[last:])
+	return out.String()
 }
+
+// outCap is the room reserved for the rewrite of an n-byte text:
+// pseudonyms and markers are mostly longer than what they replace.
+func outCap(n int) int { return n + n/4 + 64 }
 
 // keyValue handles the separator at i; it returns the index to go on from.
 func (e *Engine) keyValue(s string, i int, c *call, emit func(int, int, string)) int {
@@ -617,13 +668,13 @@ func (e *Engine) keyValue(s string, i int, c *call, emit func(int, int, string))
 		}
 		emit(vs, ve, e.secret(c, typ, v))
 	case kindHost:
-		r, ok := e.hostValue(v)
+		r, ok := e.hostValue(c, v)
 		if !ok {
 			return i // not a name: the rest is scanned as usual
 		}
 		emit(vs, ve, r)
 	case kindUser:
-		r, ok := e.userValue(v)
+		r, ok := e.userValue(c, v)
 		if !ok {
 			return i
 		}
@@ -658,29 +709,36 @@ func (e *Engine) flagValue(s string, i int, c *call, emit func(int, int, string)
 }
 
 // hostValue anonymizes the value of a host key ("node=pve1").
-func (e *Engine) hostValue(v string) (string, bool) {
-	if !e.on(TypeHost) || !isNameLike(strings.ReplaceAll(v, ".", "")) || !hasLetter(v) || len(v) > 253 ||
+func (e *Engine) hostValue(c *call, v string) (string, bool) {
+	if !e.on(TypeHost) || !isNameLikeDots(v) || !hasLetter(v) || len(v) > 253 ||
 		isPseudo(v) || genericNames[strings.ToLower(v)] || e.allowed(v) {
 		return "", false
 	}
 	if strings.Contains(v, ".") {
-		return e.fqdn(v, true)
+		return e.memoized(&e.fqdnMemo, v, c, func() (string, bool) { return e.fqdn(c, v, true) })
 	}
-	return e.host(v), true
+	return e.host(c, v), true
 }
 
 // userValue anonymizes the value of a user key ("user=alice").
-func (e *Engine) userValue(v string) (string, bool) {
-	if !e.on(TypeUser) || !isNameLike(strings.ReplaceAll(v, ".", "")) || !hasLetter(v) || len(v) > 64 ||
+func (e *Engine) userValue(c *call, v string) (string, bool) {
+	if !e.on(TypeUser) || !isNameLikeDots(v) || !hasLetter(v) || len(v) > 64 ||
 		isPseudo(v) || genericNames[strings.ToLower(v)] || e.allowed(v) {
 		return "", false
 	}
-	return e.named(TypeUser, "user", v), true
+	return e.named(c, TypeUser, "user", v), true
 }
 
 func isTicketChar(c byte) bool {
-	return isAlnum(c) || strings.IndexByte("@.:_!+/=%-", c) >= 0
+	return ticketChar[c]
 }
+
+var ticketChar = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isAlnum(byte(c)) || strings.IndexByte("@.:_!+/=%-", byte(c)) >= 0
+	}
+	return t
+}()
 
 // ticketAt matches a PVE ticket "PVE:user@realm:HEX::signature" whose
 // first colon is at i; it returns the ticket's end or 0.
@@ -751,34 +809,83 @@ func apiTokenAt(s string, i int) (int, int) {
 
 // --- masking every occurrence of known values --------------------------
 
-// matcher finds any of a set of values quickly: a table of first byte
-// pairs, then the candidates for that pair, longest first.
+// matcher finds any of a set of values quickly: a table of first bytes,
+// then the candidates for that byte grouped by length, longest first. It
+// grows in place (add), so a call that keeps finding secrets never
+// rebuilds it.
 type matcher struct {
-	first map[uint16][]string
-	pair  [1 << 16 / 64]uint64
-	typ   map[string]Type
+	idx    [256]uint16 // 1 + index in groups of the values starting with the byte; 0: none
+	groups [][]mgroup
+	firsts []byte // the bytes idx knows, in the order first seen
+	typ    map[string]Type
 }
 
+// mgroup holds the values of one length (and first byte). Two of them can
+// never match at the same position, so their order does not matter.
+type mgroup struct {
+	n    int
+	vals []string
+}
+
+// bigGroup is the size from which a group is probed with one map look-up
+// rather than a comparison per value.
+const bigGroup = 4
+
 func newMatcher(vals map[string]Type) *matcher {
-	m := &matcher{first: map[uint16][]string{}, typ: vals}
+	m := &matcher{typ: vals}
 	for v := range vals {
-		if len(v) < 2 {
-			continue
-		}
-		k := uint16(v[0])<<8 | uint16(v[1])
-		m.pair[k/64] |= 1 << (k % 64)
-		m.first[k] = append(m.first[k], v)
-	}
-	for k, vs := range m.first {
-		slices.SortFunc(vs, func(a, b string) int {
-			if len(a) != len(b) {
-				return len(b) - len(a)
-			}
-			return strings.Compare(a, b)
-		})
-		m.first[k] = vs
+		m.add(v)
 	}
 	return m
+}
+
+// add puts v (already in m.typ) among the candidates.
+func (m *matcher) add(v string) {
+	if len(v) < 2 {
+		return
+	}
+	k := m.idx[v[0]]
+	if k == 0 {
+		m.groups = append(m.groups, nil)
+		m.firsts = append(m.firsts, v[0])
+		k = uint16(len(m.groups))
+		m.idx[v[0]] = k
+	}
+	gs := m.groups[k-1]
+	i := 0
+	for i < len(gs) && gs[i].n > len(v) {
+		i++
+	}
+	if i < len(gs) && gs[i].n == len(v) {
+		gs[i].vals = append(gs[i].vals, v)
+		return
+	}
+	m.groups[k-1] = slices.Insert(gs, i, mgroup{n: len(v), vals: []string{v}})
+}
+
+// at returns the longest value at s[i:] that does not touch a pseudonym.
+func (m *matcher) at(s string, i int) (string, bool) {
+	k := m.idx[s[i]]
+	if k == 0 {
+		return "", false
+	}
+	for _, g := range m.groups[k-1] {
+		if g.n > len(s)-i {
+			continue
+		}
+		w := s[i : i+g.n]
+		if len(g.vals) >= bigGroup {
+			if _, ok := m.typ[w]; !ok {
+				continue
+			}
+		} else if !slices.Contains(g.vals, w) {
+			continue
+		}
+		if !overlapsPseudo(s, i, i+g.n) {
+			return w, true
+		}
+	}
+	return "", false
 }
 
 func blockMatcher(vals []string) *matcher {
@@ -788,8 +895,6 @@ func blockMatcher(vals []string) *matcher {
 	}
 	return newMatcher(mv)
 }
-
-func secretMatcher(vals map[string]Type) *matcher { return newMatcher(vals) }
 
 func isTokenChar(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
 
@@ -803,47 +908,99 @@ func overlapsPseudo(s string, a, z int) bool {
 	for r < len(s) && isTokenChar(s[r]) {
 		r++
 	}
-	for _, tok := range strings.FieldsFunc(s[l:r], func(r rune) bool { return r > 127 || !isTokenChar(byte(r)) }) {
-		if isPseudo(tok) {
+	for i := l; i < r; {
+		if !isTokenChar(s[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < r && isTokenChar(s[j]) {
+			j++
+		}
+		if isPseudo(s[i:j]) {
 			return true
 		}
+		i = j
 	}
 	return false
+}
+
+// skipper finds the next of a few bytes ('[' and the first bytes of a
+// small matcher) with the vectorised IndexByte, remembering each byte's
+// next position so that no stretch of text is searched twice for it.
+type skipper struct {
+	stops [4]byte
+	pos   [4]int
+	n     int
+}
+
+func (k *skipper) init(firsts []byte) {
+	k.n = copy(k.stops[:], firsts)
+	k.stops[k.n] = '['
+	k.n++
+	for j := range k.pos {
+		k.pos[j] = -1
+	}
+}
+
+// next returns the first position from i holding one of the bytes, or len(s).
+func (k *skipper) next(s string, i int) int {
+	best := len(s)
+	for j := 0; j < k.n; j++ {
+		if k.pos[j] < i {
+			k.pos[j] = len(s)
+			if p := strings.IndexByte(s[i:], k.stops[j]); p >= 0 {
+				k.pos[j] = i + p
+			}
+		}
+		best = min(best, k.pos[j])
+	}
+	return best
 }
 
 // maskAll replaces every occurrence of m's values outside markers and
 // pseudonyms with the marker of their type.
 func (e *Engine) maskAll(s string, m *matcher, c *call) string {
-	var out []byte
+	var out strings.Builder
+	changed := false
 	last := 0
+	var sk skipper
+	fast := len(m.firsts) < len(sk.stops)
+	if fast {
+		sk.init(m.firsts)
+	}
 	for i := 0; i+1 < len(s); i++ {
-		if s[i] == '[' && strings.HasPrefix(s[i:], "[REDACTED:") {
+		ch := s[i]
+		if fast {
+			if i = sk.next(s, i); i+1 >= len(s) {
+				break
+			}
+			ch = s[i]
+		} else if m.idx[ch] == 0 && ch != '[' {
+			continue
+		}
+		if ch == '[' && strings.HasPrefix(s[i:], "[REDACTED:") {
 			if k := strings.IndexByte(s[i:], ']'); k > 0 {
 				i += k
 				continue
 			}
 		}
-		k := uint16(s[i])<<8 | uint16(s[i+1])
-		if m.pair[k/64]&(1<<(k%64)) == 0 {
+		v, ok := m.at(s, i)
+		if !ok {
 			continue
 		}
-		for _, v := range m.first[k] {
-			if !strings.HasPrefix(s[i:], v) || overlapsPseudo(s, i, i+len(v)) {
-				continue
-			}
-			if out == nil {
-				out = make([]byte, 0, len(s))
-			}
-			out = append(out, s[last:i]...)
-			out = append(out, e.secret(c, m.typ[v], v)...)
-			last = i + len(v)
-			i = last - 1
-			break
+		if !changed {
+			out.Grow(outCap(len(s)))
+			changed = true
 		}
+		out.WriteString(s[last:i])
+		out.WriteString(e.secret(c, m.typ[v], v))
+		last = i + len(v)
+		i = last - 1
 	}
-	if out == nil {
+	if !changed {
 		return s
 	}
-	out = append(out, s[last:]...)
-	return string(out)
+	out.WriteString(s[last:])
+	return out.String()
 }
