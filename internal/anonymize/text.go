@@ -589,6 +589,10 @@ func (e *Engine) keyValues(s string, c *call) string {
 	changed := false
 	last := 0
 	emit := func(a, z int, r string) {
+		if z <= last {
+			return // inside what an earlier match already replaced
+		}
+		a = max(a, last) // overlapping an earlier match: replace the rest
 		if !changed {
 			out.Grow(outCap(len(s)))
 			changed = true
@@ -917,7 +921,7 @@ func overlapsPseudo(s string, a, z int) bool {
 		for j < r && isTokenChar(s[j]) {
 			j++
 		}
-		if isPseudo(s[i:j]) {
+		if i < z && j > a && isPseudo(s[i:j]) { // a pseudonym the match overlaps, not one it only touches
 			return true
 		}
 		i = j
