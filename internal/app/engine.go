@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"maps"
 	"os"
@@ -169,13 +168,10 @@ func tofuEngine(ios *iostreams.IOStreams, g *globalOptions, env Env, logger func
 			return nil, err
 		}
 		tenv, warn := tofuEnv(cs.Config)
-		if warn != "" {
-			warnOnce.Do(func() {
-				fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ColorScheme().Yellow("Warning:"), warn)
-			})
-		}
+		notice := ""
+		warnOnce.Do(func() { notice = warn }) // printed once, and only when tofu is used
 		return &tofu.Engine{Binary: binary, Dir: filepath.Join(ws.Root, workspace.TerraformDir), Env: tenv,
-			Logger: logger().With(observe.KeySubsys, "tofu")}, nil
+			Logger: logger().With(observe.KeySubsys, "tofu"), Notice: notice}, nil
 	}
 }
 

@@ -164,6 +164,9 @@ func (e Engines) Select(ctx context.Context, choice string, errOut io.Writer) (S
 	if err := t.Init(ctx); err != nil {
 		return fallback(err)
 	}
+	if n, ok := t.(interface{ Notes() string }); ok && n.Notes() != "" {
+		fmt.Fprintf(errOut, "Warning: %s\n", n.Notes())
+	}
 	return Selected{Name: kind, Tofu: t, PlanFile: planFile}, nil
 }
 

@@ -68,6 +68,9 @@ type Engine struct {
 	// too (terraform-exec manages or forbids them).
 	Env    map[string]string
 	Logger *slog.Logger
+	// Notice is something the user should know once this engine is used
+	// (e.g. TLS verification is off for the provider); the caller prints it.
+	Notice string
 	// InterruptGrace is how long the binary may take to stop after the
 	// interrupt a cancelled ctx sends, before it is killed; 0 keeps
 	// terraform-exec's 60 s.
@@ -277,3 +280,7 @@ type printfLogger struct{ l *slog.Logger }
 func (p printfLogger) Printf(format string, v ...any) {
 	p.l.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)))
 }
+
+// Notes returns the engine's Notice (for callers that hold it behind an
+// interface).
+func (e *Engine) Notes() string { return e.Notice }
