@@ -622,7 +622,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 		if err != nil {
 			return nil, fmt.Errorf("locate workspace: %w", err)
 		}
-		ws, err := workspace.Open(cwd)
+		ws, err := codeWorkspace(cwd)
 		if err != nil {
 			return nil, err
 		}
@@ -653,7 +653,7 @@ func newFactory(ios *iostreams.IOStreams, g *globalOptions, env Env, cid string)
 		if err != nil {
 			return nil, fmt.Errorf("locate workspace: %w", err)
 		}
-		ws, err := workspace.Open(cwd)
+		ws, err := codeWorkspace(cwd)
 		if err != nil {
 			return nil, err
 		}
@@ -906,4 +906,18 @@ func newCmdDebug(f *cmdutil.Factory, g *globalOptions) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// codeWorkspace is the initialised workspace around cwd, the only kind
+// code is generated into or edited in: a bare .proxmox-mpc left by a sync
+// outside a workspace counts as none (commands then act on the server).
+func codeWorkspace(cwd string) (*workspace.Workspace, error) {
+	ws, err := workspace.Open(cwd)
+	if err != nil {
+		return nil, err
+	}
+	if !ws.Initialized {
+		return nil, &workspace.NotFoundError{Start: cwd}
+	}
+	return ws, nil
 }

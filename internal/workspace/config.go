@@ -411,6 +411,10 @@ func ConfigPath(root string) string { return filepath.Join(root, Dir, ConfigFile
 type Workspace struct {
 	Root   string
 	Config Config
+	// Initialized: the folder was made a workspace by init (its config
+	// exists). A bare .proxmox-mpc — the state a sync outside a workspace
+	// leaves — holds state only: no code is generated into that folder.
+	Initialized bool
 }
 
 // Open finds the workspace enclosing start (like git) and loads its
@@ -436,7 +440,7 @@ func Open(start string) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Workspace{Root: root, Config: cfg}, nil
+	return &Workspace{Root: root, Config: cfg, Initialized: true}, nil
 }
 
 // NameFromDir turns a folder's base name into a valid workspace name:
