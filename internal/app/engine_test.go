@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pvesim"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
 // TestPlanApplyDestroy walks the plan/apply issue's "done when" against
@@ -86,5 +88,26 @@ func TestPlanApplyDestroy(t *testing.T) {
 		if !strings.Contains(journal, want) {
 			t.Errorf("journal lacks %s:\n%s", want, journal)
 		}
+	}
+}
+
+// TestCodeWorkspace: code goes only into initialised workspaces, not into
+// the bare .proxmox-mpc a sync outside a workspace leaves behind.
+func TestCodeWorkspace(t *testing.T) {
+	t.Parallel()
+	bare := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(bare, ".proxmox-mpc"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var nf *workspace.NotFoundError
+	if _, err := codeWorkspace(bare); !errors.As(err, &nf) {
+		t.Errorf("bare .proxmox-mpc: err = %v, want *workspace.NotFoundError", err)
+	}
+	dir := t.TempDir()
+	if _, err := workspace.Init(dir, workspace.Config{Name: "lab", Endpoint: "https://pve1:8006"}, workspace.InitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err := codeWorkspace(filepath.Join(dir, "terraform")); err != nil || !ws.Initialized {
+		t.Errorf("initialised workspace: %+v, %v", ws, err)
 	}
 }
