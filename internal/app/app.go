@@ -38,6 +38,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/inventorycmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/journal"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/logscmd"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/mcpcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/plancmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/simcmd"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cli/status"
@@ -55,6 +56,7 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/mcp"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/privacy"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/pve"
@@ -463,6 +465,7 @@ func NewRootCmd(f *cmdutil.Factory, g *globalOptions, env Env) *cobra.Command {
 		anonymizecmd.NewCmdAnonymize(f, privacyDeps, nil),
 		anonymizecmd.NewCmdPrivacy(f, privacyDeps, nil),
 		anonymizecmd.NewCmdReportIssue(f, privacyDeps, nil),
+		mcpcmd.NewCmdMCP(f, func(context.Context) (mcp.Deps, error) { return mcpDeps(f, healthDeps, env), nil }, nil),
 		inventorycmd.NewCmdInventory(f, func(ctx context.Context) ([]state.Guest, error) {
 			svc, err := f.StateInventory(ctx)
 			if err != nil {
