@@ -2,15 +2,24 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/proxmox-mpc/proxmox-mpc/internal/anonymize"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/discovery"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/engine/native"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/health"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/iac"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
+	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/mcp"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/observe"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/privacy"
@@ -21,11 +30,10 @@ import (
 
 // mcpDeps gives the MCP server the same services as the console: the
 // state store (or a live read outside a workspace), health, logs, drift,
-// sync, plan and apply, the journal and the workspace's anonymizer.
-// guest_action and edit_code are not wired yet: they answer "not
-// available here".
+// sync, plan and apply, guest actions, code edits, the journal and the
+// workspace's anonymizer.
 func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
-	inventory := func(ctx context.Context) (state.Inventory, error) {
+	stored := func(ctx context.Context) (state.Inventory, error) {
 		st, err := f.StateStore(ctx)
 		if err != nil {
 			return state.Inventory{}, err
@@ -52,11 +60,11 @@ func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
 			return st.History(ctx, state.HistoryFilter{ResourceKey: key, Limit: 50})
 		},
 		Nodes: func(ctx context.Context) ([]state.Node, error) {
-			inv, err := inventory(ctx)
+			inv, err := stored(ctx)
 			return inv.Nodes, err
 		},
 		Storages: func(ctx context.Context) ([]state.Storage, error) {
-			inv, err := inventory(ctx)
+			inv, err := stored(ctx)
 			return inv.Storages, err
 		},
 		Health: func(ctx context.Context) (health.Report, error) { return health.Run(ctx, hd), nil },
@@ -124,6 +132,8 @@ func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
 			return (&privacy.Service{Workspace: ws, ConfigDir: dir, State: src, Now: f.Now}).Engine(ctx)
 		},
 	}
+	d.GuestAction = mcpGuestAction(f)
+	d.EditCode = mcpEditCode(f)
 	if ws, err := openCwdWorkspace(); err == nil {
 		d.Workspace = ws.Root
 		d.TerraformFile = func(_ context.Context, name string) ([]byte, error) {
@@ -131,4 +141,119 @@ func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
 		}
 	}
 	return d
+}
+
+// mcpGuestAction runs one operational verb through the lifecycle service
+// (validated, journaled), waiting for the task. The MCP server checked the
+// tier, the allowlists and the protected tag first.
+func mcpGuestAction(f *cmdutil.Factory) func(ctx context.Context, req mcp.GuestActionRequest) (mcp.GuestActionResult, error) {
+	return func(ctx context.Context, req mcp.GuestActionRequest) (mcp.GuestActionResult, error) {
+		inv, err := f.Inventory(ctx)
+		if err != nil {
+			return mcp.GuestActionResult{}, err
+		}
+		g, err := inv.ResolveGuest(ctx, req.Guest.Type, strconv.Itoa(req.Guest.VMID))
+		if err != nil {
+			return mcp.GuestActionResult{}, err
+		}
+		svc, err := f.Lifecycle(ctx)
+		if err != nil {
+			return mcp.GuestActionResult{}, err
+		}
+		var plan lifecycle.Plan
+		switch req.Action {
+		case "start", "stop", "shutdown", "reboot":
+			plan, err = svc.PlanPower(lifecycle.PowerRequest{Verb: req.Action, Guests: []inventory.Guest{g}})
+		case "snapshot":
+			plan, err = svc.PlanSnapshot(ctx, lifecycle.SnapshotRequest{Op: lifecycle.SnapCreate, Guest: g, Name: req.Snapshot})
+		case "rollback":
+			plan, err = svc.PlanSnapshot(ctx, lifecycle.SnapshotRequest{Op: lifecycle.SnapRollback, Guest: g, Name: req.Snapshot})
+		default:
+			return mcp.GuestActionResult{}, fmt.Errorf("unknown action %q", req.Action)
+		}
+		if err != nil {
+			return mcp.GuestActionResult{}, err
+		}
+		if len(plan.Steps) == 0 {
+			detail := "nothing to do"
+			if len(plan.Skipped) > 0 {
+				detail = plan.Skipped[0].Message
+			}
+			return mcp.GuestActionResult{Outcome: "skipped", Detail: detail}, nil
+		}
+		rs := svc.Execute(ctx, plan, lifecycle.ExecOptions{Wait: true, CorrelationID: observe.CorrelationID(ctx)}, nil)
+		out := mcp.GuestActionResult{Outcome: lifecycle.OutcomeOK}
+		for _, r := range rs {
+			out.UPID, out.Outcome = r.UPID, r.Outcome
+			if r.Err != nil {
+				out.Detail = r.Err.Error()
+			}
+		}
+		return out, rs.Err()
+	}
+}
+
+// mcpEditCode changes the workspace's Terraform code like `set` and
+// `delete` do inside a workspace; applying still needs plan and apply.
+func mcpEditCode(f *cmdutil.Factory) func(ctx context.Context, req mcp.EditRequest) ([]mcp.FileEdit, error) {
+	return func(ctx context.Context, req mcp.EditRequest) ([]mcp.FileEdit, error) {
+		ed, err := f.CodeEditor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		kind := iac.KindVM
+		if req.Kind == state.TypeCT {
+			kind = iac.KindCT
+		}
+		var e codegen.Edit
+		switch req.Op {
+		case "set":
+			set, err := codeValues(req.Set)
+			if err != nil {
+				return nil, err
+			}
+			e, err = ed.Set(kind, req.Ref, set)
+			if err != nil {
+				return nil, err
+			}
+		case "delete":
+			if e, err = ed.Delete(kind, req.Ref); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("edit_code %s: create through MCP is not available yet; use `proxmox-mpc create` (it validates against the server)", req.Op)
+		}
+		return []mcp.FileEdit{{Path: e.Path, Diff: e.Diff()}}, nil
+	}
+}
+
+// codeValues turns attribute=value pairs into HCL values: numbers and
+// booleans as such, comma lists for tags, strings otherwise.
+func codeValues(in map[string]string) (map[codegen.AttrPath]cty.Value, error) {
+	out := make(map[codegen.AttrPath]cty.Value, len(in))
+	for k, v := range in {
+		switch {
+		case k == "tags":
+			var vals []cty.Value
+			for _, t := range strings.Split(v, ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					vals = append(vals, cty.StringVal(t))
+				}
+			}
+			if len(vals) == 0 {
+				out[codegen.AttrPath(k)] = cty.NilVal
+			} else {
+				out[codegen.AttrPath(k)] = cty.ListVal(vals)
+			}
+		case v == "true" || v == "false":
+			out[codegen.AttrPath(k)] = cty.BoolVal(v == "true")
+		default:
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out[codegen.AttrPath(k)] = cty.NumberIntVal(n)
+			} else {
+				out[codegen.AttrPath(k)] = cty.StringVal(v)
+			}
+		}
+	}
+	return out, nil
 }
