@@ -446,6 +446,13 @@ var tlds = map[string]bool{
 	"private": true, "example": true, "lab": true, "test": true, "invalid": true,
 }
 
+// fileExts are file-name extensions a host-named file may carry in the
+// workspace (terraform/web_01.tf, logs/pve1.log): never a domain label.
+var fileExts = map[string]bool{
+	"tf": true, "hcl": true, "tfvars": true, "tftest": true, "yml": true, "yaml": true, "json": true, "log": true,
+	"txt": true, "md": true, "sh": true, "conf": true, "cfg": true, "ini": true, "j2": true, "bak": true,
+}
+
 // localTLDs mark private names: "nas.local" is a host, "acme.com" a domain.
 var localTLDs = map[string]bool{
 	"local": true, "lan": true, "home": true, "internal": true, "localdomain": true, "intranet": true,
@@ -575,6 +582,14 @@ func (e *Engine) fqdn(c *call, w string, force bool) (string, bool) {
 	labels, tld, ok := splitDomain(w)
 	if !ok || len(labels) == 0 {
 		return "", false
+	}
+	if tld == "" && len(labels) == 2 && fileExts[strings.ToLower(labels[1])] {
+		// web_01.tf is a file named after a host, not a domain: mask the
+		// host, keep the extension; a file not named after one is kept.
+		if !e.isKnown(labels[0]) {
+			return "", false
+		}
+		labels, tld = labels[:1], labels[1]
 	}
 	if !force && tld == "" && !e.knownDomain(l) && !e.isKnown(labels[0]) {
 		return "", false
