@@ -80,6 +80,18 @@ if [ "$(readlink "$BINDIR/tofu" 2>/dev/null || true)" != "../tofu-$TOFU_VERSION"
 	mv -Tf "$BINDIR/tofu.tmp.$$" "$BINDIR/tofu"
 fi
 
+# --- MCP Inspector (the official MCP client, for the MCP end-to-end test) --
+INSPECTOR_VERSION=0.15.0
+NPMDIR="$CACHE/npm-inspector-$INSPECTOR_VERSION"
+if [ ! -x "$NPMDIR/node_modules/.bin/mcp-inspector" ]; then
+	command -v npm >/dev/null 2>&1 || die "npm not found: it installs the MCP Inspector the tests use"
+	log "installing @modelcontextprotocol/inspector@$INSPECTOR_VERSION with npm into $NPMDIR"
+	mkdir -p "$NPMDIR"
+	npm install --prefix "$NPMDIR" --no-audit --no-fund --silent "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >&2 ||
+		die "npm install @modelcontextprotocol/inspector failed"
+fi
+ln -sfn "$NPMDIR/node_modules/.bin/mcp-inspector" "$BINDIR/mcp-inspector"
+
 export PATH="$BINDIR:$PATH"
 export PMC_REQUIRE_TOOLS=1
 
@@ -95,5 +107,6 @@ out=$(tofu version 2>/dev/null) || die "tofu version failed ($TOFU)"
 ver=$(first_line "$(printf '%s\n' "$out" | sed -n 's/^OpenTofu \(v[^ ]*\).*/\1/p')")
 [ -n "$ver" ] || die "tofu version did not print a version ($TOFU): $out"
 log "tofu $ver ($TOFU)"
+log "mcp-inspector @modelcontextprotocol/inspector@$INSPECTOR_VERSION ($BINDIR/mcp-inspector)"
 
 exec "$@"

@@ -1,12 +1,18 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/google/renameio/v2"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -135,6 +141,7 @@ func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
 	d.GuestAction = mcpGuestAction(f)
 	d.EditCode = mcpEditCode(f)
 	if ws, err := openCwdWorkspace(); err == nil {
+		d.SavePlan, d.LoadPlan = mcpPlanFiles(filepath.Join(ws.Root, workspace.Dir, "mcp-plans"))
 		d.Workspace = ws.Root
 		d.TerraformFile = func(_ context.Context, name string) ([]byte, error) {
 			return os.ReadFile(filepath.Join(ws.Root, workspace.TerraformDir, filepath.Base(name)))
@@ -256,4 +263,44 @@ func codeValues(in map[string]string) (map[codegen.AttrPath]cty.Value, error) {
 		}
 	}
 	return out, nil
+}
+
+// mcpPlanFiles keeps MCP plans as saved-plan files (engine.Save) under dir,
+// one per plan_id, so that apply finds a plan made by another server
+// process (clients may start one server per call); files older than a
+// day are removed when a new plan is kept.
+func mcpPlanFiles(dir string) (func(context.Context, string, engine.Plan) error, func(context.Context, string) (engine.Plan, bool, error)) {
+	save := func(_ context.Context, id string, p engine.Plan) error {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if old, err := os.ReadDir(dir); err == nil {
+			for _, e := range old {
+				if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+					_ = os.Remove(filepath.Join(dir, e.Name()))
+				}
+			}
+		}
+		var buf bytes.Buffer
+		if err := engine.Save(&buf, p); err != nil {
+			return err
+		}
+		return renameio.WriteFile(filepath.Join(dir, id+".json"), buf.Bytes(), 0o600)
+	}
+	load := func(_ context.Context, id string) (engine.Plan, bool, error) {
+		f, err := os.Open(filepath.Join(dir, filepath.Base(id)+".json"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return engine.Plan{}, false, nil
+		}
+		if err != nil {
+			return engine.Plan{}, false, err
+		}
+		defer func() { _ = f.Close() }()
+		p, err := engine.Load(f)
+		if err != nil {
+			return engine.Plan{}, false, err
+		}
+		return p, true, nil
+	}
+	return save, load
 }

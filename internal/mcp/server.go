@@ -150,6 +150,10 @@ type Deps struct {
 	// TerraformFile reads one file of the workspace's terraform/ folder by
 	// its base name.
 	TerraformFile func(ctx context.Context, name string) ([]byte, error)
+	// SavePlan and LoadPlan keep plans by plan_id beyond this process (nil:
+	// in memory only); LoadPlan's found is false for an unknown id.
+	SavePlan func(ctx context.Context, id string, p engine.Plan) error
+	LoadPlan func(ctx context.Context, id string) (p engine.Plan, found bool, err error)
 	// Journal records one finished operation in the audit journal.
 	Journal func(ctx context.Context, op state.Operation) error
 	// Anonymizer builds the workspace's anonymization engine; nil, or a

@@ -587,6 +587,13 @@ func (s *Server) planTool(ctx context.Context, _ struct{}) (PlanOutput, error) {
 		return PlanOutput{}, err
 	}
 	s.keepPlan(id, p)
+	if s.deps.SavePlan != nil {
+		// Plans outlive this server process: a client that starts one
+		// server per call (the MCP Inspector's CLI) still applies by id.
+		if err := s.deps.SavePlan(ctx, id, p); err != nil {
+			return PlanOutput{}, fmt.Errorf("keep the plan: %w", err)
+		}
+	}
 	return planOutput(id, p)
 }
 
@@ -637,6 +644,13 @@ var ErrStalePlan = errors.New("stale plan_id: the code or the live guests change
 
 func (s *Server) apply(ctx context.Context, in ApplyInput) (ApplyOutput, error) {
 	p, ok := s.plan(in.PlanID)
+	if !ok && s.deps.LoadPlan != nil && validPlanID(in.PlanID) {
+		lp, found, err := s.deps.LoadPlan(ctx, in.PlanID)
+		if err != nil {
+			return ApplyOutput{}, err
+		}
+		p, ok = lp, found
+	}
 	if !ok {
 		return ApplyOutput{}, ErrUnknownPlan
 	}
@@ -819,4 +833,18 @@ func (s *Server) editCode(ctx context.Context, in EditCodeInput) (EditCodeOutput
 		files = []FileEdit{}
 	}
 	return EditCodeOutput{Files: files, Next: "call plan to see what this does on the cluster, then apply with its plan_id"}, nil
+}
+
+// validPlanID: a plan_id is 64 lower-case hex digits (SHA-256), so that a
+// stored plan is never looked up by a path-like string.
+func validPlanID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
