@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -39,12 +38,18 @@ import (
 // sync, plan and apply, guest actions, code edits, the journal and the
 // workspace's anonymizer.
 func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
+	// stored answers from the state store, or — outside a workspace, with
+	// no store — from a live read of the cluster.
 	stored := func(ctx context.Context) (state.Inventory, error) {
-		st, err := f.StateStore(ctx)
+		if st, err := f.StateStore(ctx); err == nil {
+			return st.Inventory(ctx)
+		}
+		svc, err := f.Inventory(ctx)
 		if err != nil {
 			return state.Inventory{}, err
 		}
-		return st.Inventory(ctx)
+		inv, _, err := discovery.Discover(ctx, svc.Client(), discovery.Options{SkipAgents: true, Logger: f.Logger()})
+		return inv, err
 	}
 	d := mcp.Deps{
 		Guests: func(ctx context.Context) ([]state.Guest, error) {
@@ -200,8 +205,8 @@ func mcpGuestAction(f *cmdutil.Factory) func(ctx context.Context, req mcp.GuestA
 	}
 }
 
-// mcpEditCode changes the workspace's Terraform code like `set` and
-// `delete` do inside a workspace; applying still needs plan and apply.
+// mcpEditCode changes the workspace's Terraform code like `create`, `set`
+// and `delete` do inside a workspace; applying still needs plan and apply.
 func mcpEditCode(f *cmdutil.Factory) func(ctx context.Context, req mcp.EditRequest) ([]mcp.FileEdit, error) {
 	return func(ctx context.Context, req mcp.EditRequest) ([]mcp.FileEdit, error) {
 		ed, err := f.CodeEditor(ctx)
@@ -215,51 +220,134 @@ func mcpEditCode(f *cmdutil.Factory) func(ctx context.Context, req mcp.EditReque
 		var e codegen.Edit
 		switch req.Op {
 		case "set":
-			set, err := codeValues(req.Set)
+			set, err := setValues(req.Set, kind)
 			if err != nil {
 				return nil, err
 			}
-			e, err = ed.Set(kind, req.Ref, set)
-			if err != nil {
+			if e, err = ed.Set(kind, req.Ref, set); err != nil {
 				return nil, err
 			}
 		case "delete":
 			if e, err = ed.Delete(kind, req.Ref); err != nil {
 				return nil, err
 			}
+		case "create":
+			if e, err = mcpCreate(ctx, f, ed, req); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, fmt.Errorf("edit_code %s: create through MCP is not available yet; use `proxmox-mpc create` (it validates against the server)", req.Op)
+			return nil, fmt.Errorf("unknown edit %q", req.Op)
 		}
 		return []mcp.FileEdit{{Path: e.Path, Diff: e.Diff()}}, nil
 	}
 }
 
-// codeValues turns attribute=value pairs into HCL values: numbers and
-// booleans as such, comma lists for tags, strings otherwise.
-func codeValues(in map[string]string) (map[codegen.AttrPath]cty.Value, error) {
+// mcpCreate validates a new guest against the server the way `create`
+// does (node, storage, bridge, template, a free VMID) and writes its code.
+// Set takes create's flags: cores, memory, disk, storage, net, ostype,
+// ostemplate, start.
+func mcpCreate(ctx context.Context, f *cmdutil.Factory, ed *codegen.Editor, req mcp.EditRequest) (codegen.Edit, error) {
+	cr := lifecycle.CreateRequest{Type: inventory.TypeVM, Name: req.Guest.Name, Node: req.Guest.Node, VMID: req.Guest.VMID}
+	if req.Kind == state.TypeCT {
+		cr.Type = inventory.TypeCT
+	}
+	for k, v := range req.Set {
+		switch k {
+		case "cores":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return codegen.Edit{}, fmt.Errorf("cores %q: not a number", v)
+			}
+			cr.Cores = n
+		case "memory":
+			cr.Memory = v
+		case "disk":
+			cr.Disk = v
+		case "storage":
+			cr.Storage = v
+		case "net":
+			cr.Net = v
+		case "ostype":
+			cr.OSType = v
+		case "ostemplate":
+			cr.OSTemplate = v
+		case "start":
+			cr.Start = v == "true" || v == "1"
+		default:
+			return codegen.Edit{}, fmt.Errorf("create takes cores, memory, disk, storage, net, ostype, ostemplate and start, not %q", k)
+		}
+	}
+	svc, err := f.Lifecycle(ctx)
+	if err != nil {
+		return codegen.Edit{}, err
+	}
+	used, err := ed.VMIDs()
+	if err != nil {
+		return codegen.Edit{}, err
+	}
+	if cr.VMID != 0 && used[cr.VMID] {
+		return codegen.Edit{}, fmt.Errorf("vmid %d is already used in the code", cr.VMID)
+	}
+	plan, err := svc.PlanCreate(ctx, cr)
+	for err == nil && cr.VMID == 0 && used[plan.Guest.VMID] {
+		cr.VMID = plan.Guest.VMID + 1
+		plan, err = svc.PlanCreate(ctx, cr)
+		cr.VMID = 0
+	}
+	if err != nil {
+		return codegen.Edit{}, err
+	}
+	g, set := codegen.CreatedGuest(plan.Steps[0].Call.Params, plan.Guest.VMID, plan.Guest.Node, plan.Guest.Name,
+		cr.Type == inventory.TypeCT, cr.Start)
+	return ed.Create(g, set)
+}
+
+// setValues maps `proxmox-mpc set`'s options (cores, memory, tags,
+// description, onboot) to the resource's attributes.
+func setValues(in map[string]string, kind iac.Kind) (map[codegen.AttrPath]cty.Value, error) {
 	out := make(map[codegen.AttrPath]cty.Value, len(in))
 	for k, v := range in {
-		switch {
-		case k == "tags":
-			var vals []cty.Value
-			for _, t := range strings.Split(v, ",") {
-				if t = strings.TrimSpace(t); t != "" {
-					vals = append(vals, cty.StringVal(t))
-				}
+		switch k {
+		case "cores":
+			n, err := strconv.Atoi(v)
+			if err != nil || lifecycle.ValidateCores(n) != nil {
+				return nil, fmt.Errorf("cores %q: want a number of cores", v)
 			}
-			if len(vals) == 0 {
-				out[codegen.AttrPath(k)] = cty.NilVal
+			out["cpu.cores"] = cty.NumberIntVal(int64(n))
+		case "memory":
+			mib, err := lifecycle.ParseMemory(v)
+			if err != nil {
+				return nil, err
+			}
+			out["memory.dedicated"] = cty.NumberIntVal(int64(mib))
+		case "tags":
+			tags, err := lifecycle.ParseTags(v)
+			if err != nil {
+				return nil, err
+			}
+			if len(tags) == 0 {
+				out["tags"] = cty.NilVal
+				continue
+			}
+			vals := make([]cty.Value, len(tags))
+			for i, t := range tags {
+				vals[i] = cty.StringVal(t)
+			}
+			out["tags"] = cty.ListVal(vals)
+		case "description":
+			if v == "" {
+				out["description"] = cty.NilVal
 			} else {
-				out[codegen.AttrPath(k)] = cty.ListVal(vals)
+				out["description"] = cty.StringVal(v)
 			}
-		case v == "true" || v == "false":
-			out[codegen.AttrPath(k)] = cty.BoolVal(v == "true")
+		case "onboot":
+			attr := codegen.AttrPath("on_boot")
+			if kind == iac.KindCT {
+				attr = "start_on_boot"
+			}
+			out[attr] = cty.BoolVal(v == "true" || v == "1")
 		default:
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				out[codegen.AttrPath(k)] = cty.NumberIntVal(n)
-			} else {
-				out[codegen.AttrPath(k)] = cty.StringVal(v)
-			}
+			return nil, fmt.Errorf("set takes cores, memory, tags, description and onboot, not %q", k)
 		}
 	}
 	return out, nil

@@ -15,7 +15,6 @@ import (
 	"github.com/proxmox-mpc/proxmox-mpc/internal/inventory"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iostreams"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/lifecycle"
-	"github.com/proxmox-mpc/proxmox-mpc/internal/state"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/workspace"
 )
 
@@ -175,7 +174,7 @@ func createInCode(ctx context.Context, opts *CreateOptions, svc *lifecycle.Servi
 		req.VMID = plan.Guest.VMID + 1
 	}
 	printNotices(opts.IO, plan.Plan)
-	g, set := createdGuest(plan, opts.Start)
+	g, set := codegen.CreatedGuest(plan.Steps[0].Call.Params, plan.Guest.VMID, plan.Guest.Node, plan.Guest.Name, plan.Guest.Type == inventory.TypeCT, opts.Start)
 	edit, err := ed.Create(g, set)
 	if err != nil {
 		return err
@@ -183,44 +182,3 @@ func createInCode(ctx context.Context, opts *CreateOptions, svc *lifecycle.Servi
 	return printEdits(opts.IO, opts.Output(), opts.DryRun, edit)
 }
 
-// createdGuest is the guest a create will make, as PVE will store it: the
-// create form with its allocation syntax ("local-lvm:32") turned into the
-// stored volume form ("local-lvm:vm-104-disk-0,size=32G").
-func createdGuest(plan lifecycle.CreatePlan, start bool) (state.Guest, map[codegen.AttrPath]cty.Value) {
-	form := plan.Steps[0].Call.Params
-	vmid := plan.Guest.VMID
-	cfg := map[string]string{}
-	for k, v := range form {
-		if len(v) == 0 || k == "vmid" || k == "start" || k == "ostemplate" {
-			continue
-		}
-		cfg[k] = v[0]
-	}
-	for _, k := range []string{"scsi0", "rootfs"} {
-		v, ok := cfg[k]
-		if !ok {
-			continue
-		}
-		head, opts, _ := strings.Cut(v, ",")
-		storage, gib, _ := strings.Cut(head, ":")
-		stored := fmt.Sprintf("%s:vm-%d-disk-0", storage, vmid)
-		if opts != "" {
-			stored += "," + opts
-		}
-		cfg[k] = stored + ",size=" + gib + "G"
-	}
-	typ, status := state.TypeVM, "stopped"
-	if plan.Guest.Type == inventory.TypeCT {
-		typ = state.TypeCT
-	}
-	if start {
-		status = "running"
-	}
-	g := state.Guest{VMID: vmid, Type: typ, Node: plan.Guest.Node, Name: plan.Guest.Name, Status: status, Config: cfg}
-	set := map[codegen.AttrPath]cty.Value{}
-	if typ == state.TypeCT {
-		set["vm_id"] = cty.NumberIntVal(int64(vmid))
-		set["operating_system.template_file_id"] = cty.StringVal(form.Get("ostemplate"))
-	}
-	return g, set
-}
