@@ -181,4 +181,3 @@ func createInCode(ctx context.Context, opts *CreateOptions, svc *lifecycle.Servi
 	}
 	return printEdits(opts.IO, opts.Output(), opts.DryRun, edit)
 }
-
