@@ -143,6 +143,12 @@ func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
 			return (&privacy.Service{Workspace: ws, ConfigDir: dir, State: src, Now: f.Now}).Engine(ctx)
 		},
 	}
+	if _, err := codeWorkspace(mustGetwd()); err != nil {
+		// Outside a workspace the server is a live, read-only view of the
+		// context: nothing to plan against, and no actions.
+		d.Plan, d.Apply = nil, nil
+		return d
+	}
 	d.GuestAction = mcpGuestAction(f)
 	d.EditCode = mcpEditCode(f)
 	if ws, err := openCwdWorkspace(); err == nil {
@@ -391,4 +397,13 @@ func mcpPlanFiles(dir string) (func(context.Context, string, engine.Plan) error,
 		return p, true, nil
 	}
 	return save, load
+}
+
+// mustGetwd is the current folder, "." when it cannot be read.
+func mustGetwd() string {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	return cwd
 }
