@@ -311,7 +311,7 @@ func mcpCreate(ctx context.Context, f *cmdutil.Factory, ed *codegen.Editor, req 
 // setValues maps `proxmox-mpc set`'s options (cores, memory, tags,
 // description, onboot) to the resource's attributes.
 func setValues(in map[string]string, kind iac.Kind) (map[codegen.AttrPath]cty.Value, error) {
-	out := make(map[codegen.AttrPath]cty.Value, len(in))
+	var c codegen.SetChanges
 	for k, v := range in {
 		switch k {
 		case "cores":
@@ -319,44 +319,29 @@ func setValues(in map[string]string, kind iac.Kind) (map[codegen.AttrPath]cty.Va
 			if err != nil || lifecycle.ValidateCores(n) != nil {
 				return nil, fmt.Errorf("cores %q: want a number of cores", v)
 			}
-			out["cpu.cores"] = cty.NumberIntVal(int64(n))
+			c.Cores = &n
 		case "memory":
 			mib, err := lifecycle.ParseMemory(v)
 			if err != nil {
 				return nil, err
 			}
-			out["memory.dedicated"] = cty.NumberIntVal(int64(mib))
+			c.MemoryMiB = &mib
 		case "tags":
 			tags, err := lifecycle.ParseTags(v)
 			if err != nil {
 				return nil, err
 			}
-			if len(tags) == 0 {
-				out["tags"] = cty.NilVal
-				continue
-			}
-			vals := make([]cty.Value, len(tags))
-			for i, t := range tags {
-				vals[i] = cty.StringVal(t)
-			}
-			out["tags"] = cty.ListVal(vals)
+			c.Tags = &tags
 		case "description":
-			if v == "" {
-				out["description"] = cty.NilVal
-			} else {
-				out["description"] = cty.StringVal(v)
-			}
+			c.Description = &v
 		case "onboot":
-			attr := codegen.AttrPath("on_boot")
-			if kind == iac.KindCT {
-				attr = "start_on_boot"
-			}
-			out[attr] = cty.BoolVal(v == "true" || v == "1")
+			on := v == "true" || v == "1"
+			c.OnBoot = &on
 		default:
 			return nil, fmt.Errorf("set takes cores, memory, tags, description and onboot, not %q", k)
 		}
 	}
-	return out, nil
+	return c.Attrs(kind), nil
 }
 
 // mcpPlanFiles keeps MCP plans as saved-plan files (engine.Save) under dir,

@@ -7,8 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/zclconf/go-cty/cty"
-
 	"github.com/proxmox-mpc/proxmox-mpc/internal/cmdutil"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/codegen"
 	"github.com/proxmox-mpc/proxmox-mpc/internal/iac"
@@ -108,47 +106,24 @@ func printEdits(ios *iostreams.IOStreams, out cmdutil.OutputOptions, dryRun bool
 
 // setInCode applies set's flags to the guest's resource in the code.
 func setInCode(opts *SetOptions, ed *codegen.Editor, req lifecycle.SetRequest) (codegen.Edit, error) {
-	set := map[codegen.AttrPath]cty.Value{}
-	if req.Cores != nil {
-		set["cpu.cores"] = cty.NumberIntVal(int64(*req.Cores))
-	}
+	var c codegen.SetChanges
+	c.Cores, c.Description, c.OnBoot = req.Cores, req.Description, req.OnBoot
 	if req.Memory != nil {
 		mib, err := lifecycle.ParseMemory(*req.Memory)
 		if err != nil {
 			return codegen.Edit{}, usage(err)
 		}
-		set["memory.dedicated"] = cty.NumberIntVal(int64(mib))
+		c.MemoryMiB = &mib
 	}
 	if req.Tags != nil {
 		tags, err := lifecycle.ParseTags(*req.Tags)
 		if err != nil {
 			return codegen.Edit{}, usage(err)
 		}
-		if len(tags) == 0 {
-			set["tags"] = cty.NilVal
-		} else {
-			vals := make([]cty.Value, len(tags))
-			for i, t := range tags {
-				vals[i] = cty.StringVal(t)
-			}
-			set["tags"] = cty.ListVal(vals)
-		}
+		c.Tags = &tags
 	}
-	if req.Description != nil {
-		if *req.Description == "" {
-			set["description"] = cty.NilVal
-		} else {
-			set["description"] = cty.StringVal(*req.Description)
-		}
-	}
-	if req.OnBoot != nil {
-		attr := codegen.AttrPath("on_boot")
-		if opts.Kind == inventory.TypeCT {
-			attr = "start_on_boot"
-		}
-		set[attr] = cty.BoolVal(*req.OnBoot)
-	}
-	return ed.Set(iacKind(opts.Kind), opts.Guest, set)
+	kind := iacKind(opts.Kind)
+	return ed.Set(kind, opts.Guest, c.Attrs(kind))
 }
 
 // createInCode writes a planned create into the code instead of running it.
