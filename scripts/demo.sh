@@ -3,6 +3,7 @@
 # a short tour, then the interactive console when there is a terminal.
 set -euo pipefail
 bin=${1:-bin/proxmox-mpc}
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" # the workspace part runs in another folder
 state=$(mktemp -d)
 trap 'rm -rf "$state"' EXIT
 export PMC_STATE_URL="$state/state.db"
