@@ -42,6 +42,6 @@ if [ -t 0 ] && [ -t 1 ]; then
 	printf 'Try: /sync, get vms, stop vm web-01, snapshot create vm db-01 before-upgrade, journal, /status, /exit\n\n'
 	"$bin" --demo || true
 else
-	printf '\nEverything above ran against an in-process simulator. Run `%s --demo` for the console,\n' "$bin"
+	printf '\nThe tour ran against an in-process simulator, the code part against `sim` over HTTPS. Run `%s --demo` for the console,\n' "$bin"
 	printf 'or serve it over HTTPS with `%s sim` and point PROXMOX_VE_ENDPOINT at it.\n' "$bin"
 fi
