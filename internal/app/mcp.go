@@ -53,14 +53,7 @@ func mcpDeps(f *cmdutil.Factory, hd health.Deps, env Env) mcp.Deps {
 	}
 	d := mcp.Deps{
 		Guests: func(ctx context.Context) ([]state.Guest, error) {
-			if st, err := f.StateStore(ctx); err == nil {
-				return st.Guests(ctx, state.GuestFilter{})
-			}
-			svc, err := f.Inventory(ctx)
-			if err != nil {
-				return nil, err
-			}
-			inv, _, err := discovery.Discover(ctx, svc.Client(), discovery.Options{SkipAgents: true, Logger: f.Logger()})
+			inv, err := stored(ctx)
 			return inv.Guests, err
 		},
 		History: func(ctx context.Context, key string) ([]state.Change, error) {
